@@ -1,0 +1,168 @@
+package asyncio
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// signal is the part of a context that other goroutines may touch: a flag and
+// a Done channel made only if somebody asks for it. It fires once: when the
+// task is cancelled from outside or finishes, or when a Timeout scope expires.
+//
+// Ownership: fire, addChild and removeChild run on the loop goroutine; done and
+// isFired are safe from any goroutine.
+type signal struct {
+	fired    atomic.Bool
+	hasCh    atomic.Bool // ch has been made: fire must take mu to close it
+	mu       sync.Mutex  // guards ch and closed
+	ch       chan struct{}
+	closed   bool
+	children []*signal // scopes nested in this one; fired with it (loop goroutine only)
+}
+
+func (s *signal) isFired() bool { return s.fired.Load() }
+
+func (s *signal) done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+		s.hasCh.Store(true)
+	}
+	if s.fired.Load() && !s.closed {
+		close(s.ch)
+		s.closed = true
+	}
+	return s.ch
+}
+
+// fire marks the signal and its children fired and closes any Done channel.
+// The order (set fired, then look at hasCh; done sets hasCh, then looks at
+// fired) guarantees one of the two sides closes the channel.
+func (s *signal) fire() {
+	if s.fired.Swap(true) {
+		return
+	}
+	if s.hasCh.Load() {
+		s.mu.Lock()
+		if !s.closed {
+			close(s.ch)
+			s.closed = true
+		}
+		s.mu.Unlock()
+	}
+	for _, c := range s.children {
+		c.fire()
+	}
+}
+
+func (s *signal) addChild(c *signal) {
+	if s.isFired() {
+		c.fire()
+	}
+	s.children = append(s.children, c)
+}
+
+func (s *signal) removeChild(c *signal) {
+	for i, x := range s.children {
+		if x == c {
+			last := len(s.children) - 1
+			s.children[i] = s.children[last]
+			s.children[last] = nil
+			s.children = s.children[:last]
+			return
+		}
+	}
+}
+
+// taskKey is the context key under which a context carries its task, for
+// contexts that wrap a task's context (context.WithValue(taskCtx, ...)).
+type taskKey struct{}
+
+// taskContext is the context.Context a task's function receives. Done is
+// closed when the task is cancelled with Cancel, or when it finishes; Err then
+// returns context.Canceled. Values come from the context the task was created
+// with (like contextvars, which a new task copies from its creator).
+type taskContext struct {
+	t      *task
+	values context.Context // where Value lookups go; never another taskContext
+	sig    signal
+}
+
+func (c *taskContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *taskContext) Done() <-chan struct{}       { return c.sig.done() }
+func (c *taskContext) Err() error                  { return errIfFired(&c.sig) }
+func (c *taskContext) String() string              { return "asyncio.Task(" + c.t.name + ").Context" }
+func (c *taskContext) Value(key any) any {
+	if key == (taskKey{}) {
+		return c.t
+	}
+	return c.values.Value(key)
+}
+
+// scopeContext is the context a Timeout scope's body receives: done when the
+// scope expires or when the task's own context is done.
+type scopeContext struct {
+	parent context.Context // the context the scope was entered with
+	t      *task
+	scope  *TimeoutScope
+	sig    signal
+}
+
+func (c *scopeContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *scopeContext) Done() <-chan struct{}       { return c.sig.done() }
+func (c *scopeContext) Err() error                  { return errIfFired(&c.sig) }
+func (c *scopeContext) Value(key any) any {
+	if key == (timeoutKey{}) {
+		return c.scope
+	}
+	return c.parent.Value(key)
+}
+
+type timeoutKey struct{}
+
+func errIfFired(s *signal) error {
+	if s.isFired() {
+		return context.Canceled
+	}
+	return nil
+}
+
+// taskOf returns the task a context belongs to, or nil. The two direct cases
+// cost a type switch; only wrapped contexts pay for a Value lookup.
+func taskOf(ctx context.Context) *task {
+	switch c := ctx.(type) {
+	case *taskContext:
+		return c.t
+	case *scopeContext:
+		return c.t
+	case nil:
+		return nil
+	}
+	t, _ := ctx.Value(taskKey{}).(*task)
+	return t
+}
+
+// signalOf returns the signal that a new scope entered with ctx must follow.
+func signalOf(ctx context.Context, t *task) *signal {
+	if sc, ok := ctx.(*scopeContext); ok {
+		return &sc.sig
+	}
+	return &t.ctx.sig
+}
+
+// valuesOf strips task contexts from the chain a new task inherits values
+// from, so that a task never keeps its (finished) creator alive.
+func valuesOf(ctx context.Context) context.Context {
+	switch c := ctx.(type) {
+	case *taskContext:
+		return c.values
+	case *scopeContext:
+		return valuesOf(c.parent)
+	case nil:
+		return context.Background()
+	}
+	return ctx
+}

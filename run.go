@@ -1,0 +1,212 @@
+package asyncio
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+var (
+	globalMu sync.Mutex
+	global   *Loop // the program's loop; replaced when closed or by NewEventLoop
+)
+
+// GetEventLoop returns the program's event loop, creating it if there is none
+// or the last one was closed (asyncio.get_event_loop()). Safe from any
+// goroutine.
+func GetEventLoop() *Loop {
+	globalMu.Lock()
+	defer globalMu.Unlock()
+	if global == nil || global.closed.Load() {
+		global = newLoop()
+	}
+	return global
+}
+
+// NewEventLoop closes the program's loop, discarding its pending tasks and
+// callbacks, and installs a fresh one, which it returns
+// (asyncio.new_event_loop(); as in MicroPython, it resets the loop's state).
+// It panics if the loop is running. Not from inside a task.
+func NewEventLoop() *Loop {
+	globalMu.Lock()
+	old := global
+	globalMu.Unlock()
+	if old != nil && !old.closed.Load() {
+		if err := old.Close(); err != nil {
+			misuse("NewEventLoop called while the event loop is running; " +
+				"there is one loop per program: await work from tasks instead")
+		}
+	}
+	globalMu.Lock()
+	defer globalMu.Unlock()
+	global = newLoop()
+	return global
+}
+
+// Run runs main as the program's top-level task and returns its result
+// (asyncio.run). It does exactly this:
+//
+//  1. create the event loop if it does not exist;
+//  2. wrap main in a task, named "main";
+//  3. run the loop until that task returns or fails;
+//  4. cancel every task still running and run the loop until each has run its
+//     cleanup to the end;
+//  5. return main's result and error.
+//
+// If main panics, Run panics with a *PanicError holding the original value
+// and main's stack (after step 4). Calling Run while the loop is running (from
+// a task, or from another goroutine) returns ErrLoopRunning at once: there is
+// one loop per program.
+func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	l := GetEventLoop()
+	if l.running.Load() {
+		return zero, ErrLoopRunning
+	}
+	t := createTask(l, context.Background(), main, []string{"main"})
+	t.retrieved = true // Run is the owner of main's outcome
+	err := l.RunUntilComplete(t)
+	l.shutdown()
+	if err != nil && !t.Done() {
+		return zero, err // the loop was stopped, or was already running
+	}
+	if pe, ok := t.err.(*PanicError); ok {
+		panic(pe)
+	}
+	return t.result, t.err
+}
+
+// shutdown is Run's step 4: cancel what is left and let it finish, in rounds,
+// since cleanup code may start new tasks. Then release pooled goroutines.
+func (l *Loop) shutdown() {
+	for round := 0; l.live != nil && round < 100; round++ {
+		var left []*task
+		for t := l.live; t != nil; t = t.nextLive {
+			left = append(left, t)
+		}
+		for _, t := range left {
+			t.Cancel()
+		}
+		for _, t := range left {
+			if err := l.runUntil(t); err != nil {
+				break
+			}
+		}
+	}
+	l.dropIdleCoros()
+}
+
+// RunUntilComplete runs the loop until t finishes and returns t's error
+// (loop.run_until_complete). t must come from this loop (CreateTask or
+// Loop.CreateTask). It returns ErrLoopRunning if the loop is already running,
+// ErrLoopClosed if it is closed, and ErrLoopStopped if Stop ended the run
+// first. Loop goroutine only, with the loop not running.
+func (l *Loop) RunUntilComplete(t AnyTask) error {
+	b := t.base()
+	if b.loop != l {
+		misuse("RunUntilComplete given a task of another event loop; create it with this loop's CreateTask")
+	}
+	if err := l.runUntil(b); err != nil {
+		return err
+	}
+	if !b.Done() {
+		return ErrLoopStopped
+	}
+	b.retrieved = true
+	return b.err
+}
+
+// RunForever runs the loop until Stop is called (loop.run_forever). Loop
+// goroutine only, with the loop not running.
+func (l *Loop) RunForever() error { return l.runUntil(nil) }
+
+// runUntil runs iterations until t is done (t != nil) or Stop is called.
+func (l *Loop) runUntil(t *task) error {
+	if l.closed.Load() {
+		return ErrLoopClosed
+	}
+	if !l.running.CompareAndSwap(false, true) {
+		return ErrLoopRunning
+	}
+	defer l.running.Store(false)
+	if l.debug {
+		l.loopGoid = goid()
+	}
+	for t == nil || t.state != stateDone {
+		if err := l.runOnce(); err != nil {
+			return err
+		}
+		if l.stopping {
+			l.stopping = false
+			break
+		}
+	}
+	return nil
+}
+
+// Stop makes RunForever or RunUntilComplete return after the current
+// iteration: the callbacks and tasks already ready run once more, what they
+// schedule runs the next time the loop runs (loop.stop). If the loop is not
+// running, the next run does one iteration and returns. Loop goroutine only.
+func (l *Loop) Stop() { l.stopping = true }
+
+// IsRunning reports whether the loop is running. Safe from any goroutine.
+func (l *Loop) IsRunning() bool { return l.running.Load() }
+
+// IsClosed reports whether Close was called. Safe from any goroutine.
+func (l *Loop) IsClosed() bool { return l.closed.Load() }
+
+// Close shuts the loop down (loop.close): pending callbacks are dropped,
+// tasks that have not finished are killed (their deferred calls run, and
+// their awaits fail at once), and the poller is released. It returns
+// ErrLoopRunning if the loop is running; closing a closed loop does nothing.
+// Loop goroutine only.
+func (l *Loop) Close() error {
+	if l.running.Load() {
+		return ErrLoopRunning
+	}
+	if l.closed.Swap(true) {
+		return nil
+	}
+	for t := l.live; t != nil; {
+		next := t.nextLive
+		if t.co != nil {
+			l.callHandler(ExceptionContext{Message: "Task was destroyed but it is pending", Task: t.impl})
+			t.co.Kill()
+			t.co = nil
+		}
+		t.state = stateDone
+		l.unlinkLive(t)
+		t = next
+	}
+	for l.ready.Len() > 0 {
+		l.ready.Pop()
+	}
+	for l.timers.Pop() != nil {
+	}
+	l.dropIdleCoros()
+	return l.poller.Close()
+}
+
+// Time returns the loop's current time on its monotonic clock (loop.time()).
+// CallAt and Timeout deadlines use this scale. Safe from any goroutine if the
+// clock is.
+func (l *Loop) Time() time.Duration { return l.clock.Now() }
+
+// SetClock replaces the loop's clock; tests use asynciotest's virtual clock.
+// Loop goroutine only, before the loop has timers.
+func (l *Loop) SetClock(c Clock) {
+	if l.running.Load() || l.timers.Len() > 0 {
+		misuse("SetClock called on a running loop or one with timers; set the clock right after NewEventLoop")
+	}
+	l.clock = c
+}
+
+// SetDebug turns debug mode on or off (loop.set_debug): loop-only methods
+// check that they are called from the loop goroutine, and the loop checks its
+// invariants after every iteration. The ASYNCIODEBUG environment variable
+// turns it on for new loops. Loop goroutine only.
+func (l *Loop) SetDebug(on bool) { l.debug = on }
+
+// GetDebug reports whether debug mode is on.
+func (l *Loop) GetDebug() bool { return l.debug }

@@ -1,0 +1,350 @@
+package asyncio
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/asyncio-go/asyncio/internal/coro"
+	"github.com/asyncio-go/asyncio/internal/timerheap"
+	"github.com/asyncio-go/asyncio/internal/waitq"
+)
+
+// taskState is where a task is in its life. The transitions are:
+//
+//	pending -> running  (its first step)      pending -> done (cancelled before it ran)
+//	running -> parked   (park: it awaits something)
+//	running -> ready    (yield: Sleep(0))     running -> done (its function returned)
+//	parked  -> ready    (wake: what it awaited happened, or it was cancelled)
+//	ready   -> running  (the loop resumes it)
+type taskState uint8
+
+const (
+	statePending taskState = iota // created and queued; its function has not started
+	stateReady                    // queued to resume after a yield or a wake-up
+	stateRunning                  // executing: the loop is inside its Resume
+	stateParked                   // suspended; abort says how to detach it on cancellation
+	stateDone                     // finished; the outcome is stored
+)
+
+// task is the non-generic heart of a Task. Every field is owned by the loop
+// goroutine; the only state other goroutines may read is ctx's signal.
+type task struct {
+	loop   *Loop
+	id     uint64 // creation number, for the default name "Task-<id>"
+	name   string // set by the creator or SetName; "" means the default
+	state  taskState
+	impl   taskImpl    // the *Task[T] embedding this task
+	runner bodyRunner  // handed to the coroutine (no closure allocated)
+	co     *coro.Coro  // set from the first step until the function returns
+	ctx    taskContext // the context the function receives
+
+	// Parking (park.go).
+	abort    aborter           // how to detach on cancellation; non-nil only while parked
+	wakeErr  error             // the outcome handed over by wake, read once on resume
+	granted  bool              // the wake-up carried something that must not be lost
+	timer    timerheap.Timer   // the timer Sleep parks on; Value is this task
+	node     waitq.Node[*task] // this task's place in the one wait queue it is parked on
+	awaiting *task             // the task this one awaits in Await, to forward cancellation
+
+	// Cancellation.
+	mustCancel bool   // a CancelledError is due at the next resume that carries no grant
+	cancelMsg  string // message of the latest Cancel
+	cancels    int    // cancel requests not yet matched by Uncancel
+
+	// Completion.
+	err       error              // the outcome: the function's error, a *CancelledError or *PanicError
+	cancelled bool               // err is a cancellation
+	retrieved bool               // someone has taken the outcome, so an error is not reported
+	joiners   waitq.Queue[*task] // tasks parked in Await on this one
+	hooks     []completionHook   // Gather, TaskGroup: told synchronously at completion
+	callbacks []func(AnyTask)    // done-callbacks, scheduled with CallSoon at completion
+
+	prevLive, nextLive *task // the loop's list of unfinished tasks
+}
+
+// taskImpl is implemented only by *Task[T]: what the loop needs from the
+// generic wrapper.
+type taskImpl interface {
+	AnyTask
+	runFn()
+}
+
+// completionHook is an internal observer of a task's completion.
+type completionHook interface{ taskDone(t *task) }
+
+// bodyRunner adapts a task to coro.Body without allocating a closure.
+type bodyRunner struct{ t *task }
+
+func (r *bodyRunner) Run() { r.t.impl.runFn() }
+
+// AnyTask is the part of a Task that does not depend on its result type:
+// what AllTasks and CurrentTask return and what done-callbacks receive. Only
+// *Task[T] implements it. Unless a method says otherwise it must be called on
+// the loop goroutine (from a task or a callback).
+type AnyTask interface {
+	Name() string
+	SetName(name string)
+	Done() bool
+	Cancelled() bool
+	Cancel(msg ...string) bool
+	Cancelling() int
+	Uncancel() int
+	Err() error
+	AddDoneCallback(fn func(AnyTask))
+	String() string
+	base() *task
+}
+
+// Task is a function running on the loop (asyncio.Task): it runs until its
+// next await, then the loop runs others. The loop holds every task until it
+// finishes, so a task nobody references still runs to the end.
+type Task[T any] struct {
+	task
+	fn     func(context.Context) (T, error)
+	result T
+}
+
+func (t *Task[T]) base() *task { return &t.task }
+
+// runFn runs the task's function on its coroutine and stores the outcome; a
+// panic becomes a *PanicError carrying the value and the stack.
+func (t *Task[T]) runFn() {
+	defer t.recoverPanic()
+	t.result, t.err = t.fn(&t.ctx)
+}
+
+func (t *task) recoverPanic() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if r == coro.ErrKilled {
+		t.err = &CancelledError{Msg: "event loop closed while the task was pending"}
+		return
+	}
+	t.err = &PanicError{Value: r, Stack: debug.Stack(), Task: t.Name()}
+}
+
+// CreateTask schedules fn to run as a new task and returns the task
+// (asyncio.create_task). It does not suspend the caller: the task first runs
+// when the caller next awaits. The optional name labels the task in
+// AllTasks, errors and the exception handler (default "Task-<n>").
+//
+// ctx is the calling task's context; values are inherited from it, its
+// cancellation is not (asyncio tasks are independent: use a TaskGroup to tie
+// lifetimes). Outside a running loop, a context without a task schedules on
+// the program's loop, to be run by RunUntilComplete or RunForever.
+// Loop goroutine only.
+func CreateTask[T any](ctx context.Context, fn func(context.Context) (T, error), name ...string) *Task[T] {
+	l := loopFor(ctx, "CreateTask")
+	return createTask(l, ctx, fn, name)
+}
+
+func createTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error), name []string) *Task[T] {
+	if fn == nil {
+		misuse("CreateTask called with a nil function; pass the function the task should run")
+	}
+	if l.closed.Load() {
+		misuse("CreateTask on a closed event loop; use NewEventLoop or Run to get a fresh one")
+	}
+	t := &Task[T]{fn: fn}
+	b := &t.task
+	b.loop, b.impl, b.state = l, t, statePending
+	b.runner.t, b.ctx.t, b.ctx.values = b, b, valuesOf(ctx)
+	b.timer.Value, b.node.Value = b, b
+	l.taskSeq++
+	b.id = l.taskSeq
+	if len(name) > 0 {
+		b.name = name[0]
+	}
+	l.linkLive(b)
+	l.ready.Push(b)
+	return t
+}
+
+// Await suspends the calling task until t finishes and returns t's result and
+// error (await task). If t has already finished it returns at once without
+// suspending, as often as it is called. If the caller is cancelled while it
+// waits, the cancellation is forwarded to t (as in asyncio), and the caller
+// gets t's outcome, normally the CancelledError. Must be called from a task,
+// with its ctx.
+func (t *Task[T]) Await(ctx context.Context) (T, error) {
+	if t.state != stateDone {
+		cur := currentTask(ctx, "Task.Await")
+		if cur == &t.task {
+			misuse("task %q awaits itself, which can never finish; await another task, or return instead", t.Name())
+		}
+		cur.awaiting = &t.task
+		t.joiners.PushBack(&cur.node)
+		err := cur.park(joinAbort{})
+		cur.awaiting = nil
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	t.retrieved = true
+	return t.result, t.err
+}
+
+// Result returns the outcome of a finished task without waiting
+// (task.result()); ErrNotDone while it runs.
+func (t *Task[T]) Result() (T, error) {
+	if t.state != stateDone {
+		var zero T
+		return zero, ErrNotDone
+	}
+	t.retrieved = true
+	return t.result, t.err
+}
+
+// Err returns the error of a finished task (nil if it succeeded, a
+// *CancelledError if it was cancelled), or ErrNotDone (task.exception()).
+func (t *task) Err() error {
+	if t.state != stateDone {
+		return ErrNotDone
+	}
+	t.retrieved = true
+	return t.err
+}
+
+// Name returns the task's name.
+func (t *task) Name() string {
+	if t.name == "" {
+		return "Task-" + strconv.FormatUint(t.id, 10)
+	}
+	return t.name
+}
+
+// SetName renames the task.
+func (t *task) SetName(name string) { t.name = name }
+
+// Done reports whether the task has finished (returned, failed or cancelled).
+func (t *task) Done() bool { return t.state == stateDone }
+
+// Cancelled reports whether the task finished by cancellation.
+func (t *task) Cancelled() bool { return t.state == stateDone && t.cancelled }
+
+// Cancelling returns the number of pending cancel requests: Cancel calls not
+// matched by Uncancel (task.cancelling()).
+func (t *task) Cancelling() int { return t.cancels }
+
+// Uncancel takes back one cancel request and returns how many remain
+// (task.uncancel()). A Timeout scope uses it to tell its own cancellation
+// from one that came from outside; when none remain, a cancellation that was
+// requested but not yet delivered is withdrawn.
+func (t *task) Uncancel() int {
+	if t.cancels > 0 {
+		t.cancels--
+		if t.cancels == 0 {
+			t.mustCancel = false
+		}
+	}
+	return t.cancels
+}
+
+// AddDoneCallback arranges for fn to be called, with CallSoon, when the task
+// finishes; if it has already finished, fn is scheduled at once. Callbacks run
+// in the order they were added.
+func (t *task) AddDoneCallback(fn func(AnyTask)) {
+	if t.state == stateDone {
+		t.loop.CallSoon(func() { fn(t.impl) })
+		return
+	}
+	t.callbacks = append(t.callbacks, fn)
+}
+
+// String describes the task for logs: name and state.
+func (t *task) String() string {
+	state := [...]string{"pending", "pending", "running", "pending", "done"}[t.state]
+	if t.state == stateDone {
+		switch {
+		case t.cancelled:
+			state = "cancelled"
+		case t.err != nil:
+			state = fmt.Sprintf("failed: %v", firstLine(t.err))
+		}
+	}
+	return fmt.Sprintf("<Task %s %s>", t.Name(), state)
+}
+
+// CurrentTask returns the task that ctx belongs to, or nil outside a task
+// (asyncio.current_task()).
+func CurrentTask(ctx context.Context) AnyTask {
+	if t := taskOf(ctx); t != nil {
+		return t.impl
+	}
+	return nil
+}
+
+// AllTasks returns the unfinished tasks of the program's loop
+// (asyncio.all_tasks()), oldest first. Loop goroutine only.
+func AllTasks() []AnyTask {
+	l := GetEventLoop()
+	var out []AnyTask
+	for t := l.live; t != nil; t = t.nextLive {
+		out = append(out, t.impl)
+	}
+	return out
+}
+
+// currentTask returns the running task that ctx belongs to, or panics with a
+// message that names op and the fix.
+func currentTask(ctx context.Context, op string) *task {
+	t := taskOf(ctx)
+	if t == nil {
+		misuse("%s called outside a task (its context carries no task); call it from a function "+
+			"run by Run or CreateTask, passing the ctx that function was given", op)
+	}
+	if t.loop.current != t {
+		misuse("%s called with the context of task %q, which is not the running task; "+
+			"each task must await with its own ctx (was the ctx captured by a goroutine or another task?)", op, t.Name())
+	}
+	if t.loop.debug {
+		t.loop.checkGoroutine(op)
+	}
+	return t
+}
+
+// loopFor finds the loop an operation on ctx belongs to.
+func loopFor(ctx context.Context, op string) *Loop {
+	if t := taskOf(ctx); t != nil {
+		if t.loop.debug {
+			t.loop.checkGoroutine(op)
+		}
+		return t.loop
+	}
+	l := GetEventLoop()
+	if l.running.Load() {
+		misuse("%s called with a context that carries no task while the loop is running; from a task pass "+
+			"its ctx, from another goroutine use RunCoroutineThreadsafe or CallSoonThreadsafe", op)
+	}
+	return l
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// CreateTask schedules fn as a new task on this loop (loop.create_task; the
+// same operation as the package-level CreateTask, with the result typed as
+// any). It can be called before the loop runs, to start it with
+// RunUntilComplete. Loop goroutine only.
+func (l *Loop) CreateTask(fn func(context.Context) (any, error), name ...string) *Task[any] {
+	if l.debug {
+		l.checkGoroutine("Loop.CreateTask")
+	}
+	ctx := context.Background()
+	if l.current != nil {
+		ctx = &l.current.ctx
+	}
+	return createTask(l, ctx, fn, name)
+}

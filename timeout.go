@@ -1,0 +1,158 @@
+package asyncio
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// Never is a deadline that does not expire: Timeout(ctx, Never, ...) opens a
+// scope that only a later Reschedule arms (asyncio.timeout(None)).
+const Never = time.Duration(math.MaxInt64)
+
+type scopeState uint8
+
+const (
+	scopeActive   scopeState = iota // body running, deadline not reached
+	scopeExpiring                   // deadline passed, task cancelled, body still unwinding
+	scopeExpired                    // exited after expiring
+	scopeExited                     // exited before the deadline
+)
+
+// TimeoutScope is a running Timeout (asyncio.Timeout): the body can read and
+// move its deadline through TimeoutScopeOf(ctx). Loop goroutine only.
+type TimeoutScope struct {
+	t          *task
+	when       time.Duration
+	handle     *Handle // the expiry callback; nil when no deadline is armed
+	state      scopeState
+	cancelling int // the task's Cancelling() at entry: cancels above it are not ours
+	ctx        scopeContext
+}
+
+// Timeout runs body in the calling task with a deadline d from now
+// (async with asyncio.timeout(d)). If the deadline passes, the task is
+// cancelled at its current await; when body returns the resulting
+// cancellation, Timeout returns ErrTimeout instead (it matches
+// context.DeadlineExceeded). A cancellation from outside the scope is never
+// turned into a timeout: Timeout counts cancel requests (Cancelling/Uncancel)
+// to tell its own from others. body's context is done when the deadline
+// passes or the task's context is done. Must be called from a task.
+func Timeout(ctx context.Context, d time.Duration, body func(ctx context.Context) error) error {
+	when := Never
+	if d != Never {
+		when = currentTask(ctx, "Timeout").loop.clock.Now() + d
+	}
+	return TimeoutAt(ctx, when, body)
+}
+
+// TimeoutAt is Timeout with an absolute deadline on the loop's clock (see
+// Loop.Time; asyncio.timeout_at).
+func TimeoutAt(ctx context.Context, when time.Duration, body func(ctx context.Context) error) error {
+	t := currentTask(ctx, "Timeout")
+	s := &TimeoutScope{t: t, cancelling: t.cancels}
+	s.ctx = scopeContext{parent: ctx, t: t, scope: s}
+	parent := signalOf(ctx, t)
+	parent.addChild(&s.ctx.sig)
+	defer parent.removeChild(&s.ctx.sig)
+	s.Reschedule(when)
+	var err error
+	func() {
+		defer s.disarm() // even if body panics
+		err = body(&s.ctx)
+	}()
+	return s.exit(err)
+}
+
+// TimeoutScopeOf returns the innermost Timeout scope that ctx is in, or nil.
+func TimeoutScopeOf(ctx context.Context) *TimeoutScope {
+	s, _ := ctx.Value(timeoutKey{}).(*TimeoutScope)
+	return s
+}
+
+// When returns the scope's deadline on the loop clock, or Never.
+func (s *TimeoutScope) When() time.Duration { return s.when }
+
+// Expired reports whether the deadline passed (timeout.expired()).
+func (s *TimeoutScope) Expired() bool { return s.state == scopeExpiring || s.state == scopeExpired }
+
+// Reschedule moves the deadline to when (loop time), or removes it with Never
+// (timeout.reschedule). A deadline already past fires in the next iteration.
+// It panics if the scope has expired or exited.
+func (s *TimeoutScope) Reschedule(when time.Duration) {
+	if s.state != scopeActive {
+		misuse("Reschedule on a timeout scope that has already expired or exited; open a new Timeout")
+	}
+	s.disarm()
+	s.when = when
+	if when == Never {
+		return
+	}
+	l := s.t.loop
+	if when <= l.clock.Now() {
+		s.handle = l.CallSoon(s.expire)
+	} else {
+		s.handle = l.CallAt(when, s.expire)
+	}
+}
+
+func (s *TimeoutScope) disarm() {
+	if s.handle != nil {
+		s.handle.Cancel()
+		s.handle = nil
+	}
+}
+
+// expire cancels the task; the task's own context is not closed, only the
+// scope's, since the task goes on after the scope.
+func (s *TimeoutScope) expire() {
+	s.handle = nil
+	s.state = scopeExpiring
+	s.ctx.sig.fire()
+	s.t.requestCancel("")
+}
+
+func (s *TimeoutScope) exit(err error) error {
+	if s.state != scopeExpiring {
+		s.state = scopeExited
+		return err
+	}
+	s.state = scopeExpired
+	if s.t.Uncancel() <= s.cancelling && isCancelled(err) {
+		return ErrTimeout
+	}
+	return err
+}
+
+// WaitFor runs fn in the calling task with a time limit (asyncio.wait_for).
+// If fn does not return within d, it is cancelled at its current await and,
+// once it has returned, WaitFor returns ErrTimeout (matching
+// context.DeadlineExceeded). If the caller is cancelled from outside, that
+// cancellation propagates and is not turned into a timeout. With d <= 0 fn
+// does not run: WaitFor yields once and returns ErrTimeout. To wait for an
+// existing task, pass its Await method: on timeout the task is cancelled.
+func WaitFor[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	var res T
+	if d <= 0 {
+		if err := currentTask(ctx, "WaitFor").yield(); err != nil {
+			return res, err
+		}
+		return res, ErrTimeout
+	}
+	err := Timeout(ctx, d, func(ctx context.Context) error {
+		var err error
+		res, err = fn(ctx)
+		return err
+	})
+	if err == ErrTimeout {
+		var zero T
+		return zero, err
+	}
+	return res, err
+}
+
+// WaitForMs is WaitFor with a limit in milliseconds (MicroPython's
+// asyncio.wait_for_ms).
+func WaitForMs[T any](ctx context.Context, ms int, fn func(context.Context) (T, error)) (T, error) {
+	return WaitFor(ctx, time.Duration(ms)*time.Millisecond, fn)
+}
