@@ -53,7 +53,7 @@ type Loop struct {
 // runnable is what the ready queue holds: a task to resume or a callback.
 type runnable interface{ step() }
 
-// maxIdleCoros bounds the pool of finished coroutines kept for reuse.
+// maxIdleCoros is how many finished coroutines an idle loop keeps for reuse.
 const maxIdleCoros = 1024
 
 func newLoop() *Loop {
@@ -79,11 +79,19 @@ func newLoop() *Loop {
 //     when this phase began, in FIFO order; what they make ready runs in the
 //     next iteration.
 func (l *Loop) runOnce() error {
-	if err := l.poll(); err != nil {
-		return err
+	// Each phase is skipped with one cheap test when it has nothing to do, so
+	// an iteration that only resumes a yielding task costs a few loads.
+	if l.ready.Len() == 0 || l.fdWaiters > 0 || l.stopping {
+		if err := l.poll(); err != nil {
+			return err
+		}
 	}
-	l.drainInbox()
-	l.fireTimers()
+	if l.pending.Load() {
+		l.drainInbox()
+	}
+	if l.timers.Len() > 0 {
+		l.fireTimers()
+	}
 	l.runBatch()
 	if l.debug {
 		l.checkInvariants()
@@ -91,8 +99,9 @@ func (l *Loop) runOnce() error {
 	return nil
 }
 
-// poll is phase 1. When tasks are ready and no descriptor is watched the
-// poller is not called at all: wake-ups are seen through the pending flag.
+// poll is phase 1: block in the poller for as long as pollTimeout allows.
+// With a virtual clock, time jumps to the next timer instead, unless the poll
+// found something to do.
 func (l *Loop) poll() error {
 	timeout, jump, err := l.pollTimeout()
 	if err != nil {
@@ -103,6 +112,9 @@ func (l *Loop) poll() error {
 			l.clock.(VirtualClock).Jump(jump)
 		}
 		return nil
+	}
+	if timeout != 0 {
+		l.trimIdle()
 	}
 	events, err := l.poller.Wait(timeout, l.events)
 	if err != nil {
@@ -146,9 +158,6 @@ func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
 // pending is cleared before the swap, so a callback queued after the swap
 // sets it again and is seen next iteration.
 func (l *Loop) drainInbox() {
-	if !l.pending.Load() {
-		return
-	}
 	l.pending.Store(false)
 	l.inboxMu.Lock()
 	batch := l.inbox
@@ -163,9 +172,6 @@ func (l *Loop) drainInbox() {
 
 // fireTimers is phase 3. The clock is read only if a timer is queued.
 func (l *Loop) fireTimers() {
-	if l.timers.Len() == 0 {
-		return
-	}
 	now := int64(l.clock.Now())
 	for {
 		tm := l.timers.Peek()
@@ -251,12 +257,20 @@ func (l *Loop) takeCoro() *coro.Coro {
 	return coro.New()
 }
 
-func (l *Loop) releaseCoro(c *coro.Coro) {
-	if len(l.idle) < maxIdleCoros {
-		l.idle = append(l.idle, c)
-		return
+// releaseCoro keeps a finished coroutine for the next task. The pool grows to
+// the peak number of running tasks, so a burst of tasks pays for goroutines
+// once; trimIdle gives the excess back when the loop goes idle.
+func (l *Loop) releaseCoro(c *coro.Coro) { l.idle = append(l.idle, c) }
+
+// trimIdle ends pooled coroutines beyond maxIdleCoros; the loop calls it
+// before it blocks, when there is time to spare.
+func (l *Loop) trimIdle() {
+	for len(l.idle) > maxIdleCoros {
+		n := len(l.idle) - 1
+		l.idle[n].Kill()
+		l.idle[n] = nil
+		l.idle = l.idle[:n]
 	}
-	c.Kill()
 }
 
 // dropIdleCoros ends the goroutines of the pooled coroutines.

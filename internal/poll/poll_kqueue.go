@@ -144,7 +144,9 @@ func (p *kqueuePoller) Control(fd int, ev Events) error {
 	}
 	changes := p.filters(fd, ev, flags)
 	if _, err := unix.Kevent(p.kq, changes, nil, nil); err != nil {
-		delete(p.interest, fd) // state unknown; a later Control re-adds
+		// Most likely fd is not open, and then the kernel holds no filter
+		// for it; forgetting it keeps the map from claiming otherwise.
+		delete(p.interest, fd)
 		return os.NewSyscallError("kevent", err)
 	}
 	p.interest[fd] = ev
