@@ -8,8 +8,8 @@ package timerheap
 
 // Timer is one entry. Its fields other than When and Value belong to the heap.
 type Timer struct {
-	When  int64 // deadline in the loop clock's nanoseconds; set before Push, not changed while queued
-	Value any   // the owner, handed back by Pop; set once by the owner
+	When  int64  // deadline in the loop clock's nanoseconds; set before Push, not changed while queued
+	Value any    // the owner, handed back by Pop; set once by the owner
 	seq   uint64 // push order, breaks ties between equal deadlines (FIFO)
 	index int    // position in Heap.items, or -1 when not queued
 }
