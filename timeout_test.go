@@ -1,0 +1,156 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/asynciotest"
+)
+
+// On timeout WaitFor cancels the work, waits for it to finish, and returns
+// ErrTimeout, which matches context.DeadlineExceeded.
+func TestWaitForTimesOut(t *testing.T) {
+	var tr trace
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		l := asyncio.GetEventLoop()
+		v, err := asyncio.WaitFor(ctx, 200*time.Millisecond, func(ctx context.Context) (int, error) {
+			err := asyncio.Sleep(ctx, time.Second)
+			tr.add("work: cancelled=%v at %v", errors.Is(err, context.Canceled), l.Time())
+			return 1, err
+		})
+		tr.add("v=%d timeout=%v deadline=%v at %v", v, err == asyncio.ErrTimeout,
+			errors.Is(err, context.DeadlineExceeded), l.Time())
+		return nil, nil
+	})
+	tr.expect(t, "work: cancelled=true at 200ms", "v=0 timeout=true deadline=true at 200ms")
+}
+
+func TestWaitForSucceeds(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		v, err := asyncio.WaitForMs(ctx, 500, func(ctx context.Context) (string, error) {
+			asyncio.SleepMs(ctx, 100)
+			return "ok", nil
+		})
+		if v != "ok" || err != nil {
+			t.Errorf("WaitFor = %q, %v", v, err)
+		}
+		if now := asyncio.GetEventLoop().Time(); now != 100*time.Millisecond {
+			t.Errorf("finished at %v", now)
+		}
+		return nil, nil
+	})
+}
+
+// WaitFor on a task's Await cancels the task on timeout.
+func TestWaitForTaskCancelsIt(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		tk := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, asyncio.Sleep(ctx, time.Hour) })
+		_, err := asyncio.WaitFor(ctx, time.Second, tk.Await)
+		if err != asyncio.ErrTimeout || !tk.Cancelled() {
+			t.Errorf("err=%v task cancelled=%v", err, tk.Cancelled())
+		}
+		return nil, nil
+	})
+}
+
+// With a limit <= 0, the work does not run and WaitFor times out.
+func TestWaitForZero(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		ran := false
+		_, err := asyncio.WaitFor(ctx, 0, func(ctx context.Context) (int, error) { ran = true; return 0, nil })
+		if err != asyncio.ErrTimeout || ran {
+			t.Errorf("err=%v ran=%v", err, ran)
+		}
+		return nil, nil
+	})
+}
+
+// A cancellation from outside while WaitFor runs propagates as a
+// cancellation, never as a timeout, even if the inner timeout also expires.
+func TestWaitForOuterCancelIsNotTimeout(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		tk := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.WaitFor(ctx, time.Second, func(ctx context.Context) (int, error) {
+				return 0, asyncio.Sleep(ctx, time.Hour)
+			})
+		})
+		asyncio.Sleep(ctx, time.Second) // the timeout and the cancel land together
+		tk.Cancel()
+		_, err := tk.Await(ctx)
+		if !errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || !tk.Cancelled() {
+			t.Errorf("err=%v cancelled=%v", err, tk.Cancelled())
+		}
+		return nil, nil
+	})
+}
+
+// A Timeout scope expires, reports Expired, and can be rescheduled; its
+// context is done on expiry while the task's own context is not.
+func TestTimeoutScope(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		l := asyncio.GetEventLoop()
+		var scope *asyncio.TimeoutScope
+		err := asyncio.Timeout(ctx, 100*time.Millisecond, func(sctx context.Context) error {
+			scope = asyncio.TimeoutScopeOf(sctx)
+			err := asyncio.Sleep(sctx, time.Second)
+			if sctx.Err() == nil || ctx.Err() != nil {
+				t.Errorf("scope ctx err %v, task ctx err %v", sctx.Err(), ctx.Err())
+			}
+			return err
+		})
+		if err != asyncio.ErrTimeout || !scope.Expired() {
+			t.Errorf("expired scope: err=%v expired=%v", err, scope.Expired())
+		}
+		err = asyncio.Timeout(ctx, 100*time.Millisecond, func(sctx context.Context) error {
+			s := asyncio.TimeoutScopeOf(sctx)
+			s.Reschedule(l.Time() + time.Second)
+			if s.When() != l.Time()+time.Second {
+				t.Errorf("When = %v", s.When())
+			}
+			return asyncio.Sleep(sctx, 500*time.Millisecond)
+		})
+		if err != nil {
+			t.Errorf("rescheduled scope: %v", err)
+		}
+		err = asyncio.Timeout(ctx, asyncio.Never, func(sctx context.Context) error {
+			return asyncio.Sleep(sctx, time.Hour)
+		})
+		if err != nil || l.Time() != 100*time.Millisecond+500*time.Millisecond+time.Hour {
+			t.Errorf("Never scope: %v at %v", err, l.Time())
+		}
+		return nil, nil
+	})
+}
+
+// Nested scopes: the inner one expiring is the inner one's timeout only; the
+// outer one expiring while the inner is active is the outer one's.
+func TestNestedTimeouts(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var innerErr error
+		outerErr := asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			innerErr = asyncio.Timeout(ctx, 100*time.Millisecond, func(ctx context.Context) error {
+				return asyncio.Sleep(ctx, time.Hour)
+			})
+			return asyncio.Sleep(ctx, 100*time.Millisecond)
+		})
+		if innerErr != asyncio.ErrTimeout || outerErr != nil {
+			t.Errorf("inner expiring: inner=%v outer=%v", innerErr, outerErr)
+		}
+		outerErr = asyncio.Timeout(ctx, 100*time.Millisecond, func(ctx context.Context) error {
+			innerErr = asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+				return asyncio.Sleep(ctx, time.Hour)
+			})
+			return innerErr
+		})
+		if !errors.Is(innerErr, context.Canceled) || outerErr != asyncio.ErrTimeout {
+			t.Errorf("outer expiring: inner=%v outer=%v", innerErr, outerErr)
+		}
+		if c := asyncio.CurrentTask(ctx).Cancelling(); c != 0 {
+			t.Errorf("cancel requests left behind: %d", c)
+		}
+		return nil, nil
+	})
+}
