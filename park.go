@@ -78,7 +78,13 @@ func (t *task) requestCancel(msg string) bool {
 	t.cancels++
 	t.cancelMsg = msg
 	if t.state == stateParked {
-		if t.abort.abort(t) {
+		if t.forwarding {
+			return true // a cycle of tasks awaiting each other: already on its way
+		}
+		t.forwarding = true
+		detached := t.abort.abort(t)
+		t.forwarding = false
+		if detached {
 			t.mustCancel = true
 			t.loop.wake(t, nil, false)
 		}

@@ -66,9 +66,10 @@ func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
 	t := createTask(l, context.Background(), main, []string{"main"})
 	t.retrieved = true // Run is the owner of main's outcome
 	err := l.RunUntilComplete(t)
+	finished := t.Done()
 	l.shutdown()
-	if err != nil && !t.Done() {
-		return zero, err // the loop was stopped, or was already running
+	if err != nil && !finished {
+		return zero, err // the loop was stopped or deadlocked
 	}
 	if pe, ok := t.err.(*PanicError); ok {
 		panic(pe)
@@ -89,11 +90,31 @@ func (l *Loop) shutdown() {
 		}
 		for _, t := range left {
 			if err := l.runUntil(t); err != nil {
+				l.killLive() // the loop cannot finish them (deadlock): do not leak them
 				break
 			}
 		}
 	}
+	l.killLive()
 	l.dropIdleCoros()
+}
+
+// killLive ends every unfinished task without running it further: a task
+// suspended mid-function has its coroutine killed, so its deferred calls run
+// and its goroutine exits. Each is reported as destroyed while pending.
+func (l *Loop) killLive() {
+	for t := l.live; t != nil; {
+		next := t.nextLive
+		if t.co != nil {
+			l.callHandler(ExceptionContext{Message: "Task was destroyed but it is pending", Task: t.impl})
+			t.co.Kill()
+			t.co = nil
+		}
+		t.state = stateDone
+		t.cancelled = true
+		l.unlinkLive(t)
+		t = next
+	}
 }
 
 // RunUntilComplete runs the loop until t finishes and returns t's error
@@ -168,17 +189,7 @@ func (l *Loop) Close() error {
 	if l.closed.Swap(true) {
 		return nil
 	}
-	for t := l.live; t != nil; {
-		next := t.nextLive
-		if t.co != nil {
-			l.callHandler(ExceptionContext{Message: "Task was destroyed but it is pending", Task: t.impl})
-			t.co.Kill()
-			t.co = nil
-		}
-		t.state = stateDone
-		l.unlinkLive(t)
-		t = next
-	}
+	l.killLive()
 	for l.ready.Len() > 0 {
 		l.ready.Pop()
 	}

@@ -52,6 +52,7 @@ type task struct {
 	mustCancel bool   // a CancelledError is due at the next resume that carries no grant
 	cancelMsg  string // message of the latest Cancel
 	cancels    int    // cancel requests not yet matched by Uncancel
+	forwarding bool   // inside its aborter: stops cancel cycles between tasks awaiting each other
 
 	// Completion.
 	err       error              // the outcome: the function's error, a *CancelledError or *PanicError
