@@ -80,3 +80,21 @@ func BenchmarkSleepingTasks(b *testing.B) {
 		b.ReportMetric(float64(m1.HeapInuse+m1.StackInuse-m0.HeapInuse-m0.StackInuse)/n, "B/task")
 	}
 }
+
+// BenchmarkIdleSleep: a loop whose only task sleeps 2 s on the real clock.
+// Reports the process CPU time spent during the sleep (the loop must block
+// in the poller, not spin). Run with -benchtime 1x.
+func BenchmarkIdleSleep(b *testing.B) {
+	for b.Loop() {
+		asyncio.NewEventLoop()
+		var before, after syscall.Rusage
+		asyncio.Run(func(ctx context.Context) (any, error) {
+			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			asyncio.Sleep(ctx, 2*time.Second)
+			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			return nil, nil
+		})
+		cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+		b.ReportMetric(float64(cpu.Microseconds())/1000, "cpu-ms")
+	}
+}

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type trace []string
 
 func (tr *trace) add(format string, args ...any) { *tr = append(*tr, fmt.Sprintf(format, args...)) }
-func (tr trace) String() string                { return strings.Join(tr, "\n") }
+func (tr trace) String() string                  { return strings.Join(tr, "\n") }
 
 func (tr trace) expect(t *testing.T, want ...string) {
 	t.Helper()

@@ -1,0 +1,54 @@
+// Package asyncio gives Go programs the event-loop model and API of
+// MicroPython's and CPython's asyncio: one loop per program, tasks that run
+// until their next await, and a loop that sleeps when nothing is ready.
+//
+// # The model
+//
+// A task is an ordinary Go function, func(ctx context.Context) (T, error),
+// started with Run or CreateTask. Exactly one task runs at a time, on the
+// loop; tasks switch only where they await (Sleep, Task.Await, WaitFor,
+// Gather, the synchronization primitives, stream reads and writes). State
+// shared between tasks therefore needs no mutex, and code between two awaits
+// is atomic with respect to other tasks. Each task runs on its own goroutine
+// as a coroutine: the loop resumes it with a direct switch, never through the
+// Go scheduler's run queue, and waits for it to suspend again.
+//
+// Run(main) is the one entry point most programs need. It creates the loop
+// if it does not exist, wraps main in a task, runs the loop until that task
+// returns, cancels every task still running and lets each finish its
+// cleanup, and returns main's result or error.
+//
+// # The rules
+//
+//   - Await with the ctx your task was given. Awaiting outside a task, or with
+//     another task's ctx, panics with a message that says so.
+//   - A call that can suspend says so in its doc, and only such calls return
+//     the cancellation error. Calls that never suspend (Event.Set,
+//     Queue.TryGet, Task.Cancel, CreateTask) never switch tasks.
+//   - Cancellation is an error: a *CancelledError matching context.Canceled,
+//     delivered at the await where the task is suspended. A timeout is
+//     ErrTimeout, matching context.DeadlineExceeded. A task may catch the
+//     cancellation, clean up (awaiting as it likes), and return.
+//   - A task's ctx is a context.Context that is done when the task is
+//     cancelled or finishes, so blocking Go code handed the ctx stops too.
+//   - From other goroutines there is one way in: Loop.CallSoonThreadsafe (and
+//     what is built on it). Every method's doc says "safe from any goroutine"
+//     or "loop goroutine only".
+//   - Errors always reach an owner: whoever awaits the task, or else the
+//     loop's exception handler, one round after the task ends. A panic in a
+//     task becomes a *PanicError with the value and the stack.
+//
+// # One iteration of the loop
+//
+//  1. poll: wait for I/O readiness, the earliest timer or a wake-up from
+//     another goroutine; do not wait if anything is ready to run.
+//  2. drain the inbox: callbacks from other goroutines become ready.
+//  3. fire timers: sleeping tasks and CallLater callbacks whose deadline has
+//     passed become ready.
+//  4. run the batch: resume every task and run every callback that was ready
+//     when the phase began, in FIFO order; what they make ready runs in the
+//     next iteration.
+//
+// The same program therefore gives the same trace every time, and with the
+// virtual clock of package asynciotest, time-based code runs instantly.
+package asyncio
