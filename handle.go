@@ -13,6 +13,7 @@ type Handle struct {
 	fn        func()
 	timer     timerheap.Timer // queued for CallLater and CallAt; Value is the Handle
 	cancelled bool
+	repeat    bool // AddReader/AddWriter: runs each time it is queued, until cancelled
 }
 
 // Cancel stops the callback from running if it has not run yet
@@ -39,8 +40,10 @@ func (h *Handle) step() {
 		return
 	}
 	fn := h.fn
-	h.fn = nil
-	h.cancelled = true // a handle runs once
+	if !h.repeat {
+		h.fn = nil
+		h.cancelled = true // a handle runs once
+	}
 	defer h.loop.recoverCallback(h)
 	fn()
 }

@@ -35,7 +35,7 @@ type Loop struct {
 	idle      []*coro.Coro // finished coroutines kept for reuse
 	stopping  bool         // Stop was called: finish this iteration and return
 	external  int          // operations running on other goroutines (ToThread, ...)
-	fdWaiters int          // tasks or callbacks waiting on file descriptors
+	fds       map[int]*fdState // descriptors registered with the poller (io.go)
 	handler   ExceptionHandler
 	debug     bool
 	loopGoid  int64 // in debug mode: the goroutine running the loop
@@ -81,7 +81,7 @@ func newLoop() *Loop {
 func (l *Loop) runOnce() error {
 	// Each phase is skipped with one cheap test when it has nothing to do, so
 	// an iteration that only resumes a yielding task costs a few loads.
-	if l.ready.Len() == 0 || l.fdWaiters > 0 || l.stopping {
+	if l.ready.Len() == 0 || len(l.fds) > 0 || l.stopping {
 		if err := l.poll(); err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (l *Loop) poll() error {
 	if err != nil {
 		return err
 	}
-	if timeout == 0 && l.fdWaiters == 0 {
+	if timeout == 0 && len(l.fds) == 0 {
 		if jump >= 0 && !l.pending.Load() {
 			l.clock.(VirtualClock).Jump(jump)
 		}
@@ -139,7 +139,7 @@ func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
 	_, virtual := l.clock.(VirtualClock)
 	next := l.timers.Peek()
 	if next == nil {
-		if virtual && l.external == 0 && l.fdWaiters == 0 && l.live != nil {
+		if virtual && l.external == 0 && len(l.fds) == 0 && l.live != nil {
 			return 0, -1, l.deadlockError()
 		}
 		return -1, -1, nil
@@ -308,5 +308,3 @@ func (l *Loop) unlinkLive(t *task) {
 	l.liveCount--
 }
 
-// dispatchIO wakes what waits on ready descriptors (see io.go).
-func (l *Loop) dispatchIO(events []poll.Event) {}
