@@ -32,9 +32,9 @@ type Loop struct {
 	liveTail  *task
 	liveCount int
 	taskSeq   uint64
-	idle      []*coro.Coro // finished coroutines kept for reuse
-	stopping  bool         // Stop was called: finish this iteration and return
-	external  int          // operations running on other goroutines (ToThread, ...)
+	idle      []*coro.Coro     // finished coroutines kept for reuse
+	stopping  bool             // Stop was called: finish this iteration and return
+	external  int              // operations running on other goroutines (ToThread, ...)
 	fds       map[int]*fdState // descriptors registered with the poller (io.go)
 	handler   ExceptionHandler
 	debug     bool
@@ -307,4 +307,3 @@ func (l *Loop) unlinkLive(t *task) {
 	t.prevLive, t.nextLive = nil, nil
 	l.liveCount--
 }
-
