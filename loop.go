@@ -223,23 +223,32 @@ func (t *task) step() {
 // sure an error nobody takes reaches the exception handler.
 func (l *Loop) complete(t *task) {
 	t.state = stateDone
+	if t.mustCancel && t.err == nil {
+		// Cancelled after its last await and returned normally: as in
+		// asyncio, the pending cancellation wins over the result.
+		t.err = &CancelledError{Msg: t.cancelMsg}
+	}
+	t.mustCancel = false
 	if t.err != nil {
 		t.cancelled = isCancelled(t.err)
 	}
 	l.unlinkLive(t)
 	t.ctx.sig.fire()
-	for n := t.joiners.PopFront(); n != nil; n = t.joiners.PopFront() {
-		t.retrieved = true
-		l.wake(n.Value, nil, false)
-	}
 	for _, h := range t.hooks {
 		h.taskDone(t)
 	}
 	t.hooks = nil
+	// Done-callbacks are queued before the awaiters resume: in asyncio an
+	// awaiter's wake-up is itself a done-callback, added when it began to wait,
+	// normally after the callbacks the task's creator added.
 	for _, fn := range t.callbacks {
 		l.CallSoon(func() { fn(t.impl) })
 	}
 	t.callbacks = nil
+	for n := t.joiners.PopFront(); n != nil; n = t.joiners.PopFront() {
+		t.retrieved = true
+		l.wake(n.Value, nil, false)
+	}
 	if t.err != nil && !t.cancelled && !t.retrieved {
 		// One round later, as MicroPython does, so that an await in the same
 		// iteration still counts as taking the error.

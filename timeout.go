@@ -128,9 +128,9 @@ func (s *TimeoutScope) exit(err error) error {
 // If fn does not return within d, it is cancelled at its current await and,
 // once it has returned, WaitFor returns ErrTimeout (matching
 // context.DeadlineExceeded). If the caller is cancelled from outside, that
-// cancellation propagates and is not turned into a timeout. With d <= 0 fn
-// does not run: WaitFor yields once and returns ErrTimeout. To wait for an
-// existing task, pass its Await method: on timeout the task is cancelled.
+// cancellation propagates and is not turned into a timeout. With d <= 0, as in
+// asyncio, fn does not run at all: WaitFor yields once and returns ErrTimeout.
+// To put a limit on an existing task, use WaitForTask.
 func WaitFor[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
 	var res T
 	if d <= 0 {
@@ -149,6 +149,25 @@ func WaitFor[T any](ctx context.Context, d time.Duration, fn func(context.Contex
 		return zero, err
 	}
 	return res, err
+}
+
+// WaitForTask awaits t for at most d (asyncio.wait_for on a task). On timeout
+// t is cancelled and, once it has finished, ErrTimeout is returned. A task
+// that has already finished gives its outcome at once, whatever d is.
+func WaitForTask[T any](ctx context.Context, d time.Duration, t *Task[T]) (T, error) {
+	if t.state == stateDone {
+		return t.Result()
+	}
+	if d <= 0 {
+		t.Cancel()
+		t.Await(ctx) // wait for it to finish; our own cancellation wins below
+		if t.Cancelled() {
+			var zero T
+			return zero, ErrTimeout
+		}
+		return t.Result()
+	}
+	return WaitFor(ctx, d, t.Await)
 }
 
 // WaitForMs is WaitFor with a limit in milliseconds (MicroPython's

@@ -48,7 +48,7 @@ func TestWaitForSucceeds(t *testing.T) {
 func TestWaitForTaskCancelsIt(t *testing.T) {
 	asynciotest.Run(t, func(ctx context.Context) (any, error) {
 		tk := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, asyncio.Sleep(ctx, time.Hour) })
-		_, err := asyncio.WaitFor(ctx, time.Second, tk.Await)
+		_, err := asyncio.WaitForTask(ctx, time.Second, tk)
 		if err != asyncio.ErrTimeout || !tk.Cancelled() {
 			t.Errorf("err=%v task cancelled=%v", err, tk.Cancelled())
 		}
@@ -56,13 +56,27 @@ func TestWaitForTaskCancelsIt(t *testing.T) {
 	})
 }
 
-// With a limit <= 0, the work does not run and WaitFor times out.
+// With a limit <= 0 the work does not run; WaitForTask returns a finished
+// task's outcome and cancels an unfinished one.
 func TestWaitForZero(t *testing.T) {
 	asynciotest.Run(t, func(ctx context.Context) (any, error) {
 		ran := false
 		_, err := asyncio.WaitFor(ctx, 0, func(ctx context.Context) (int, error) { ran = true; return 0, nil })
 		if err != asyncio.ErrTimeout || ran {
-			t.Errorf("err=%v ran=%v", err, ran)
+			t.Errorf("zero limit: err=%v ran=%v", err, ran)
+		}
+		done := asyncio.CreateTask(ctx, sleeper(0, 4))
+		done.Await(ctx)
+		if v, err := asyncio.WaitForTask(ctx, 0, done); v != 4 || err != nil {
+			t.Errorf("zero limit on finished task: %v %v", v, err)
+		}
+		pending := asyncio.CreateTask(ctx, sleeper(time.Second, 5))
+		if _, err := asyncio.WaitForTask(ctx, -time.Second, pending); err != asyncio.ErrTimeout || !pending.Cancelled() {
+			t.Errorf("negative limit on pending task: %v cancelled=%v", err, pending.Cancelled())
+		}
+		slow := asyncio.CreateTask(ctx, sleeper(time.Second, 6))
+		if _, err := asyncio.WaitForTask(ctx, time.Millisecond, slow); err != asyncio.ErrTimeout || !slow.Cancelled() {
+			t.Errorf("short limit on task: %v cancelled=%v", err, slow.Cancelled())
 		}
 		return nil, nil
 	})

@@ -1,0 +1,146 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/asynciotest"
+)
+
+// The group waits for every child; results are available from their tasks.
+func TestTaskGroupWaitsForAll(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var a *asyncio.Task[int]
+		err := asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+			a = asyncio.GroupTask(tg, sleeper(200*time.Millisecond, 1))
+			tg.Go(func(ctx context.Context) error { return asyncio.Sleep(ctx, 300*time.Millisecond) })
+			return nil
+		})
+		if v, _ := a.Result(); err != nil || v != 1 || asyncio.GetEventLoop().Time() != 300*time.Millisecond {
+			t.Errorf("err=%v v=%v at %v", err, v, asyncio.GetEventLoop().Time())
+		}
+		return nil, nil
+	})
+}
+
+// The first failure cancels the siblings and the body; failures come back
+// joined, reachable with errors.Is.
+func TestTaskGroupFailureCancelsSiblingsAndBody(t *testing.T) {
+	var tr trace
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		e1, e2 := errors.New("e1"), errors.New("e2")
+		err := asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+			tg.Go(func(ctx context.Context) error { asyncio.Sleep(ctx, 100*time.Millisecond); return e1 })
+			tg.Go(func(ctx context.Context) error {
+				err := asyncio.Sleep(ctx, time.Hour)
+				tr.add("sibling cancelled: %v", errors.Is(err, context.Canceled))
+				return e2 // fails during its cleanup too
+			})
+			err := asyncio.Sleep(ctx, time.Hour)
+			tr.add("body cancelled: %v", errors.Is(err, context.Canceled))
+			return err
+		})
+		tr.add("group: e1=%v e2=%v canceled=%v", errors.Is(err, e1), errors.Is(err, e2), errors.Is(err, context.Canceled))
+		if c := asyncio.CurrentTask(ctx).Cancelling(); c != 0 {
+			t.Errorf("group left %d cancel requests on its task", c)
+		}
+		return nil, nil
+	})
+	tr.expect(t, "sibling cancelled: true", "body cancelled: true", "group: e1=true e2=true canceled=false")
+}
+
+// A panic in a child reaches the owner with the child's stack.
+func TestTaskGroupChildPanic(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		err := asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+			tg.Go(func(ctx context.Context) error { panic("child blew up") }, "bad-child")
+			return nil
+		})
+		var pe *asyncio.PanicError
+		if !errors.As(err, &pe) || pe.Task != "bad-child" || !strings.Contains(string(pe.Stack), "taskgroup_test.go") {
+			t.Errorf("group error %v", err)
+		}
+		return nil, nil
+	})
+}
+
+// A cancelled owner cancels its children, and the cancellation propagates.
+func TestTaskGroupOwnerCancelled(t *testing.T) {
+	var tr trace
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		owner := asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			return nil, asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+				tg.Go(func(ctx context.Context) error {
+					err := asyncio.Sleep(ctx, time.Hour)
+					tr.add("child: %v", errors.Is(err, context.Canceled))
+					return err
+				})
+				return nil // the owner now waits for the child
+			})
+		})
+		asyncio.Sleep(ctx, time.Second)
+		owner.Cancel()
+		_, err := owner.Await(ctx)
+		tr.add("owner: %v cancelled=%v", errors.Is(err, context.Canceled), owner.Cancelled())
+		return nil, nil
+	})
+	tr.expect(t, "child: true", "owner: true cancelled=true")
+}
+
+// Cancel ends the whole group early, without an error.
+func TestTaskGroupCancelAsWhole(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var child asyncio.AnyTask
+		err := asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+			child = tg.Go(func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) })
+			asyncio.CreateTask(ctx, func(context.Context) (any, error) { tg.Cancel(); return nil, nil })
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		if err != nil || !child.Cancelled() || asyncio.GetEventLoop().Time() != 0 {
+			t.Errorf("err=%v child cancelled=%v", err, child.Cancelled())
+		}
+		return nil, nil
+	})
+}
+
+// Outer cancellation is never swallowed by an inner group or timeout: a
+// timeout around a group whose child sleeps expires as a timeout; an outer
+// cancel while an inner timeout expires stays a cancellation.
+func TestTimeoutAroundTaskGroup(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		err := asyncio.Timeout(ctx, 100*time.Millisecond, func(ctx context.Context) error {
+			return asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+				tg.Go(func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) })
+				return nil
+			})
+		})
+		if err != asyncio.ErrTimeout {
+			t.Errorf("timeout around group: %v", err)
+		}
+		outer := asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			return nil, asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+				return asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) })
+			})
+		})
+		asyncio.Sleep(ctx, time.Second) // the inner timeout and the outer cancel land together
+		outer.Cancel()
+		_, err = outer.Await(ctx)
+		if !errors.Is(err, context.Canceled) || !outer.Cancelled() {
+			t.Errorf("outer cancel swallowed: %v", err)
+		}
+		return nil, nil
+	})
+}
+
+func TestTaskGroupMisuse(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var saved *asyncio.TaskGroup
+		asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error { saved = tg; return nil })
+		mustPanic(t, func() { saved.Go(func(context.Context) error { return nil }) }, "after the group finished")
+		return nil, nil
+	})
+}

@@ -1,0 +1,177 @@
+package asyncio
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// WaitMode says when Wait returns (asyncio.FIRST_COMPLETED and friends).
+type WaitMode uint8
+
+const (
+	AllCompleted   WaitMode = iota // when every task has finished (or the timeout)
+	FirstCompleted                 // when any task finishes
+	FirstException                 // when any task fails, or all have finished
+)
+
+// watcher is the bookkeeping shared by Wait and AsCompleted: it observes
+// tasks, collects them as they finish, and wakes the waiter when cond says so.
+type watcher struct {
+	waiter  *task
+	active  bool    // the waiter is parked on it
+	done    []*task // finished, in completion order, not yet taken
+	cond    func() bool
+	timer   *Handle // the timeout, if any
+	expired bool
+}
+
+func (w *watcher) taskDone(c *task) {
+	w.done = append(w.done, c)
+	if w.active && w.cond() {
+		w.wakeUp()
+	}
+}
+
+func (w *watcher) wakeUp() {
+	w.active = false
+	if w.timer != nil {
+		w.timer.Cancel()
+		w.timer = nil
+	}
+	w.waiter.loop.wake(w.waiter, nil, false)
+}
+
+// abort detaches the waiter; the tasks are not cancelled (Wait never cancels).
+func (w *watcher) abort(t *task) bool {
+	w.active = false
+	if w.timer != nil {
+		w.timer.Cancel()
+		w.timer = nil
+	}
+	return true
+}
+
+// park waits until cond holds or the timeout (Never: none) passes.
+func (w *watcher) park(timeout time.Duration) error {
+	if w.cond() {
+		return nil
+	}
+	l := w.waiter.loop
+	if timeout != Never {
+		w.timer = l.CallLater(timeout, func() {
+			w.timer = nil
+			w.expired = true
+			w.wakeUp()
+		})
+	}
+	w.active = true
+	return w.waiter.park(w)
+}
+
+// Wait waits for the tasks until mode is satisfied or timeout passes (Never:
+// no limit), and returns the finished and the unfinished ones, each in
+// argument order (asyncio.wait). It does not cancel anything and does not
+// report a timeout as an error: on timeout it simply returns what is done so
+// far. It suspends unless mode is already satisfied; it returns the
+// CancelledError if the calling task is cancelled. Must be called from a task.
+func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Duration) (done, pending []AnyTask, err error) {
+	w := &watcher{waiter: currentTask(ctx, "Wait")}
+	unfinished := 0
+	for _, at := range tasks {
+		t := at.base()
+		if t.state == stateDone {
+			w.done = append(w.done, t)
+		} else {
+			t.hooks = append(t.hooks, w)
+			unfinished++
+		}
+	}
+	w.cond = func() bool {
+		switch mode {
+		case FirstCompleted:
+			return len(w.done) > 0
+		case FirstException:
+			for _, t := range w.done {
+				if t.err != nil && !t.cancelled {
+					return true
+				}
+			}
+		}
+		return len(w.done) == len(tasks)
+	}
+	if len(tasks) > 0 {
+		err = w.park(timeout)
+	}
+	w.cond = func() bool { return false } // later completions only record
+	for _, at := range tasks {
+		if at.base().state == stateDone {
+			done = append(done, at)
+		} else {
+			pending = append(pending, at)
+		}
+	}
+	return done, pending, err
+}
+
+// AsCompleted yields the tasks as they finish, in completion order (tasks
+// already finished come first, in argument order), for use with range
+// (asyncio.as_completed). Each step suspends until the next task finishes. If
+// timeout (Never: none) passes first, it yields (nil, ErrTimeout) and stops;
+// if the calling task is cancelled, it yields (nil, the CancelledError) and
+// stops. Must be ranged over from a task.
+func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Duration) iter.Seq2[*Task[T], error] {
+	return func(yield func(*Task[T], error) bool) {
+		w := &watcher{waiter: currentTask(ctx, "AsCompleted")}
+		w.cond = func() bool { return len(w.done) > 0 }
+		byBase := make(map[*task]*Task[T], len(tasks))
+		for _, t := range tasks {
+			byBase[&t.task] = t
+			if t.state == stateDone {
+				w.done = append(w.done, &t.task)
+			} else {
+				t.hooks = append(t.hooks, w)
+			}
+		}
+		var deadline time.Duration = Never
+		if timeout != Never {
+			deadline = w.waiter.loop.clock.Now() + timeout
+		}
+		for taken := 0; taken < len(tasks); taken++ {
+			left := Never
+			if deadline != Never {
+				left = max(deadline-w.waiter.loop.clock.Now(), 0)
+			}
+			if err := w.park(left); err != nil || (w.expired && len(w.done) == 0) {
+				if err == nil {
+					err = ErrTimeout
+				}
+				yield(nil, err)
+				return
+			}
+			t := w.done[0]
+			w.done = w.done[1:]
+			t.retrieved = true
+			if !yield(byBase[t], nil) {
+				return
+			}
+		}
+	}
+}
+
+// Shield awaits t but protects it from the caller's cancellation
+// (asyncio.shield): if the calling task is cancelled, Shield returns the
+// CancelledError at once while t keeps running. Otherwise it returns t's
+// outcome. Must be called from a task.
+func Shield[T any](ctx context.Context, t *Task[T]) (T, error) {
+	if t.state != stateDone {
+		cur := currentTask(ctx, "Shield")
+		t.joiners.PushBack(&cur.node)
+		if err := cur.park(queueAbort{}); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	t.retrieved = true
+	return t.result, t.err
+}
