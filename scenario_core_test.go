@@ -54,8 +54,7 @@ var coreScenarios = map[string]scenario{
 	"nested_wait_for_outer_cancel": {run: scnNestedWaitForOuterCancel},
 	"sleep_zero_fair":              {run: scnSleepZeroFair},
 	"task_exception":               {run: scnTaskException},
-	"future_basic": {missing: "a bare Future (loop.create_future, set_result, set_exception, " +
-		"InvalidStateError); the package has only tasks"},
+	"future_basic":                 {run: scnFutureBasic},
 }
 
 func scnInterleave(t *testing.T, w io.Writer) {
@@ -1037,6 +1036,36 @@ func scnTaskException(t *testing.T, w io.Writer) {
 		if _, err := tk.Result(); excName(err) == "ValueError" {
 			say(w, "result() raised ValueError")
 		}
+		return nil
+	})
+}
+
+func scnFutureBasic(t *testing.T, w io.Writer) {
+	runMain(t, func(ctx context.Context) error {
+		l := asyncio.GetEventLoop()
+		t0 := l.Time()
+		fut := asyncio.NewFuture[string](ctx)
+		if _, err := fut.Result(); err == asyncio.ErrNotDone {
+			say(w, "result() on pending: InvalidStateError")
+		}
+		l.CallLater(seconds(0.1), func() { fut.SetResult("hello") })
+		say(w, "done before", fut.Done())
+		v, _ := fut.Await(ctx)
+		say(w, "awaited", v, since(l, t0))
+		if fut.SetResult("again") == asyncio.ErrInvalidState {
+			say(w, "second set_result: InvalidStateError")
+		}
+		_, err := fut.Result()
+		say(w, "exception() of ok future is None", err == nil)
+		f2 := asyncio.NewFuture[int](ctx)
+		l.CallSoon(func() { f2.SetErr(keyError("k")) })
+		if _, err := f2.Await(ctx); excName(err) == "KeyError" {
+			say(w, "await raised KeyError")
+		}
+		_, err = f2.Result()
+		say(w, "exception() type", excName(err))
+		f3 := asyncio.NewFuture[int](ctx)
+		say(w, "cancel pending future", f3.Cancel(), "cancelled", f3.Cancelled())
 		return nil
 	})
 }
