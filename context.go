@@ -133,6 +133,13 @@ func errIfFired(s *signal) error {
 // taskOf returns the task a context belongs to, or nil. The two direct cases
 // cost a type switch; only wrapped contexts pay for a Value lookup.
 func taskOf(ctx context.Context) *task {
+	if c, ok := ctx.(*taskContext); ok {
+		return c.t // the common case, kept inlinable
+	}
+	return taskOfSlow(ctx)
+}
+
+func taskOfSlow(ctx context.Context) *task {
 	switch c := ctx.(type) {
 	case *taskContext:
 		return c.t

@@ -9,7 +9,6 @@ import (
 
 	"github.com/asyncio-go/asyncio/internal/coro"
 	"github.com/asyncio-go/asyncio/internal/poll"
-	"github.com/asyncio-go/asyncio/internal/ring"
 	"github.com/asyncio-go/asyncio/internal/timerheap"
 )
 
@@ -22,12 +21,13 @@ import (
 // runs the loop while it is not running.
 type Loop struct {
 	// Loop goroutine only.
-	ready     ring.Ring[runnable] // tasks and callbacks to run, FIFO
-	timers    timerheap.Heap      // sleeping tasks and CallLater handles
+	ready     readyQueue     // tasks and callbacks to run, FIFO
+	timers    timerheap.Heap // sleeping tasks and CallLater handles
 	clock     Clock
 	poller    poll.Poller
 	events    []poll.Event // Wait's result buffer, reused
 	current   *task        // the task being resumed, or nil
+	unchecked *task        // == current, but nil in debug mode: the awaits' fast path checks this
 	live      *task        // unfinished tasks, oldest first (AllTasks)
 	liveTail  *task
 	liveCount int
@@ -191,8 +191,7 @@ func (l *Loop) fireTimers() {
 // runBatch is phase 4.
 func (l *Loop) runBatch() {
 	for n := l.ready.Len(); n > 0; n-- {
-		r, _ := l.ready.Pop()
-		r.step()
+		l.ready.Pop().step()
 	}
 }
 
@@ -210,8 +209,11 @@ func (t *task) step() {
 	}
 	t.state = stateRunning
 	l.current = t
+	if !l.debug {
+		l.unchecked = t
+	}
 	finished := t.co.Resume()
-	l.current = nil
+	l.current, l.unchecked = nil, nil
 	if finished {
 		l.releaseCoro(t.co)
 		t.co = nil

@@ -292,8 +292,15 @@ func AllTasks() []AnyTask {
 }
 
 // currentTask returns the running task that ctx belongs to, or panics with a
-// message that names op and the fix.
+// message that names op and the fix. The check is inlined; the messages are not.
 func currentTask(ctx context.Context, op string) *task {
+	if c, ok := ctx.(*taskContext); ok && c.t.loop.unchecked == c.t {
+		return c.t
+	}
+	return checkCurrent(ctx, op)
+}
+
+func checkCurrent(ctx context.Context, op string) *task {
 	t := taskOf(ctx)
 	if t == nil {
 		misuse("%s called outside a task (its context carries no task); call it from a function "+
