@@ -60,6 +60,9 @@ func (l *Loop) checkInvariants() {
 		if (t.state == stateParked) != (t.abort != nil) {
 			problems = append(problems, "task "+t.Name()+": parked state and aborter disagree")
 		}
+		if _, ok := t.abort.(queueAbort); ok && !t.node.Queued() {
+			problems = append(problems, "task "+t.Name()+" parked on a wait queue it is not in")
+		}
 		if s := t.joiners.Check(); s != "" {
 			problems = append(problems, "task "+t.Name()+" joiners: "+s)
 		}

@@ -107,6 +107,10 @@ func (l *Loop) killLive() {
 		next := t.nextLive
 		if t.co != nil {
 			l.callHandler(ExceptionContext{Message: "Task was destroyed but it is pending", Task: t.impl})
+			// Detach it from what it waits on first, so that a primitive that
+			// outlives the loop never hands an item to a dead task.
+			t.node.Unlink()
+			l.timers.Remove(&t.timer)
 			t.co.Kill()
 			t.co = nil
 		}
