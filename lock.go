@@ -1,0 +1,81 @@
+package asyncio
+
+import (
+	"context"
+
+	"github.com/asyncio-go/asyncio/internal/waitq"
+)
+
+// Lock is a mutual-exclusion lock for tasks (asyncio.Lock). The zero value is
+// an unlocked lock, ready to use. The usual pattern is
+//
+//	if err := mu.Acquire(ctx); err != nil {
+//		return err // cancelled while waiting: the lock is not held
+//	}
+//	defer mu.Release()
+//
+// A Lock is fair: tasks get it in the order they asked. Release hands the
+// lock directly to the longest-waiting task, which holds it from that moment,
+// before it even runs; no other task can take it in between. Like asyncio's,
+// a Lock has no owner: any task may release it.
+//
+// Every method is loop goroutine only; a Lock protects state shared between
+// tasks, not between goroutines. It must not be copied after first use.
+type Lock struct {
+	// Both fields are owned by the loop goroutine.
+	locked  bool               // held; stays true across a hand-off from Release to a waiter
+	waiters waitq.Queue[*task] // tasks parked in Acquire, oldest first; non-empty only while locked
+}
+
+// Acquire takes the lock (await lock.acquire()). If the lock is free it
+// returns nil at once, without suspending; otherwise it suspends the calling
+// task until Release hands the lock to it. It returns the CancelledError only
+// if it suspended and the task was cancelled before the lock was handed to
+// it; the lock is then not held by the caller. A task cancelled after the
+// lock was handed to it, but before it resumed, keeps the lock: Acquire
+// returns nil and the cancellation is delivered at the task's next await
+// (CPython instead raises in acquire and passes the lock on; either way the
+// lock is never lost). Must be called from a task, with its ctx; loop
+// goroutine only.
+func (lk *Lock) Acquire(ctx context.Context) error {
+	t := currentTask(ctx, "Lock.Acquire")
+	if !lk.locked {
+		lk.locked = true
+		return nil
+	}
+	lk.waiters.PushBack(&t.node)
+	return t.park(queueAbort{})
+}
+
+// TryAcquire takes the lock if it is free and reports whether it did. It
+// never suspends and never takes the lock ahead of waiting tasks (a lock
+// with waiters is never free). Loop goroutine only.
+func (lk *Lock) TryAcquire() bool {
+	if lk.locked {
+		return false
+	}
+	lk.locked = true
+	return true
+}
+
+// Release unlocks the lock (lock.release()). If tasks are waiting, the lock
+// stays locked and passes to the one that has waited longest, which resumes
+// in a coming iteration. Release never suspends. Releasing an unlocked lock
+// is a programming error and panics (CPython raises RuntimeError). Loop
+// goroutine only.
+func (lk *Lock) Release() {
+	if !lk.locked {
+		misuse("Release of an unlocked Lock; release a Lock once per successful Acquire " +
+			"(when Acquire returns an error the lock is not held)")
+	}
+	if n := lk.waiters.PopFront(); n != nil {
+		t := n.Value
+		t.loop.wake(t, nil, true) // the lock is t's now
+		return
+	}
+	lk.locked = false
+}
+
+// Locked reports whether the lock is held (lock.locked()), including by a
+// task it was handed to that has not resumed yet. Loop goroutine only.
+func (lk *Lock) Locked() bool { return lk.locked }
