@@ -14,7 +14,11 @@ type Clock interface {
 // waiting and the next thing that can happen is a timer (no ready task, no
 // pending I/O event, no work running on other goroutines), the loop calls
 // Jump(deadline) instead of sleeping, so time-based code runs instantly and
-// deterministically. With a VirtualClock the loop also detects deadlock: if
+// deterministically. While work runs on other goroutines (ToThread, a
+// ThreadSafeFlag wait) the loop first waits for it in real time, up to the
+// clock's AutojumpThreshold() if it has that method (100 ms otherwise), and
+// jumps only if nothing arrived. With a VirtualClock the loop also detects
+// deadlock: if
 // nothing at all could wake a waiting task, the run fails with an error that
 // lists the waiting tasks, instead of hanging.
 type VirtualClock interface {

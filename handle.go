@@ -97,11 +97,17 @@ func (l *Loop) CallAt(when time.Duration, fn func()) *Handle {
 // loop once.
 func (l *Loop) CallSoonThreadsafe(fn func()) *Handle {
 	h := l.newHandle(fn, "CallSoonThreadsafe")
+	l.post(h)
+	return h
+}
+
+// post queues h from any goroutine and wakes the loop if this is the first
+// item since the loop last looked (one wake-up per burst).
+func (l *Loop) post(h *Handle) {
 	l.inboxMu.Lock()
 	l.inbox = append(l.inbox, h)
 	l.inboxMu.Unlock()
 	if !l.pending.Swap(true) {
 		l.poller.Wake()
 	}
-	return h
 }

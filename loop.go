@@ -148,10 +148,24 @@ func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
 	if d <= 0 {
 		return 0, -1, nil
 	}
-	if virtual && l.external == 0 {
-		return 0, time.Duration(next.When), nil
+	if virtual {
+		if l.external == 0 {
+			return 0, time.Duration(next.When), nil
+		}
+		// Work on other goroutines may still wake a task: wait for it a
+		// little in real time, then jump (Trio's autojump threshold).
+		return min(d, autojumpThreshold(l.clock)), time.Duration(next.When), nil
 	}
 	return d, -1, nil
+}
+
+// autojumpThreshold is how long in real time a virtual clock waits for other
+// goroutines before jumping to the next timer.
+func autojumpThreshold(c Clock) time.Duration {
+	if t, ok := c.(interface{ AutojumpThreshold() time.Duration }); ok {
+		return t.AutojumpThreshold()
+	}
+	return 100 * time.Millisecond
 }
 
 // drainInbox is phase 2: callbacks queued by CallSoonThreadsafe become ready.

@@ -58,12 +58,7 @@ func (f *ThreadSafeFlag) Set() {
 	if l == nil || l.closed.Load() || !f.queued.CompareAndSwap(false, true) {
 		return // nobody waited yet, or the loop has gone, or fire is queued
 	}
-	l.inboxMu.Lock()
-	l.inbox = append(l.inbox, &f.fire)
-	l.inboxMu.Unlock()
-	if !l.pending.Swap(true) {
-		l.poller.Wake()
-	}
+	l.post(&f.fire)
 }
 
 // Clear clears the flag, so that the next Wait suspends until a later Set.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynciotest"
@@ -273,4 +274,21 @@ func BenchmarkThreadSafeFlagSetWait(b *testing.B) {
 		close(ack)
 		return nil, nil
 	})
+}
+
+// With a task waiting on a ThreadSafeFlag that nobody sets, the virtual
+// clock still reaches the timeout: it jumps after its real-time threshold.
+func TestThreadSafeFlagWaitForTimesOutOnVirtualClock(t *testing.T) {
+	var flag asyncio.ThreadSafeFlag
+	l, clock := asynciotest.NewLoop(t)
+	clock.SetAutojumpThreshold(time.Millisecond)
+	main := l.CreateTask(func(ctx context.Context) (any, error) {
+		return asyncio.WaitFor(ctx, time.Hour, func(ctx context.Context) (any, error) { return nil, flag.Wait(ctx) })
+	})
+	if err := l.RunUntilComplete(main); err != asyncio.ErrTimeout {
+		t.Fatalf("WaitFor on an unset flag: %v", err)
+	}
+	if l.Time() != time.Hour {
+		t.Fatalf("virtual time %v", l.Time())
+	}
 }

@@ -18,8 +18,22 @@ import (
 // loop jumps it to the next timer (all tasks waiting) or Advance is called.
 // Safe from any goroutine.
 type Clock struct {
-	now atomic.Int64
+	now       atomic.Int64
+	threshold atomic.Int64 // real-time wait before jumping while other goroutines work
 }
+
+// AutojumpThreshold is how long the loop waits in real time for work on
+// other goroutines (ToThread, ThreadSafeFlag.Set) before it jumps to the next
+// timer anyway. Default 100 ms.
+func (c *Clock) AutojumpThreshold() time.Duration {
+	if t := c.threshold.Load(); t > 0 {
+		return time.Duration(t)
+	}
+	return 100 * time.Millisecond
+}
+
+// SetAutojumpThreshold changes AutojumpThreshold.
+func (c *Clock) SetAutojumpThreshold(d time.Duration) { c.threshold.Store(int64(d)) }
 
 var _ asyncio.VirtualClock = (*Clock)(nil)
 
