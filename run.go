@@ -68,6 +68,7 @@ func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
 	err := l.RunUntilComplete(t)
 	finished := t.Done()
 	l.shutdown()
+	l.shutdownDefaultExecutor()
 	if err != nil && !finished {
 		return zero, err // the loop was stopped or deadlocked
 	}
@@ -116,7 +117,12 @@ func (l *Loop) killLive() {
 		}
 		t.state = stateDone
 		t.cancelled = true
+		t.err = &CancelledError{Msg: "event loop closed while the task was pending"}
 		l.unlinkLive(t)
+		for _, h := range t.hooks { // ConcurrentFuture, Gather, TaskGroup learn of it
+			h.taskDone(t)
+		}
+		t.hooks = nil
 		t = next
 	}
 }
@@ -194,6 +200,7 @@ func (l *Loop) Close() error {
 		return nil
 	}
 	l.killLive()
+	l.removeSignalHandlers()
 	for l.ready.Len() > 0 {
 		l.ready.Pop()
 	}
