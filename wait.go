@@ -24,9 +24,17 @@ type watcher struct {
 	cond    func() bool
 	timer   *Handle // the timeout, if any
 	expired bool
+	over    bool // Wait returned or the AsCompleted loop ended: stop taking errors
 }
 
+// taskDone records a finished task. While the caller still waits, the task's
+// error is the caller's to read (it will be in done, or yielded), so it is not
+// reported as unretrieved.
 func (w *watcher) taskDone(c *task) {
+	if w.over {
+		return
+	}
+	c.retrieved = true
 	w.done = append(w.done, c)
 	if w.active && w.cond() {
 		w.wakeUp()
@@ -103,7 +111,7 @@ func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Dura
 	if len(tasks) > 0 {
 		err = w.park(timeout)
 	}
-	w.cond = func() bool { return false } // later completions only record
+	w.over = true // later completions are no longer ours
 	for _, at := range tasks {
 		if at.base().state == stateDone {
 			done = append(done, at)
@@ -123,6 +131,7 @@ func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Dura
 func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Duration) iter.Seq2[*Task[T], error] {
 	return func(yield func(*Task[T], error) bool) {
 		w := &watcher{waiter: currentTask(ctx, "AsCompleted")}
+		defer func() { w.over = true }()
 		w.cond = func() bool { return len(w.done) > 0 }
 		byBase := make(map[*task]*Task[T], len(tasks))
 		for _, t := range tasks {
