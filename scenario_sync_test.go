@@ -339,8 +339,8 @@ func scnTimeoutTaskGroupNested(t *testing.T, w io.Writer) {
 	})
 }
 
-// scnWaitModes: the one difference is the exception handler call that
-// runSyncMain's guard writes into the trace.
+// scnWaitModes: Wait's three modes and its timeout. runSyncMain's guard would
+// show an unretrieved-error report, which CPython does not make here.
 func scnWaitModes(t *testing.T, w io.Writer) {
 	runSyncMain(t, w, func(ctx context.Context) error {
 		l := asyncio.GetEventLoop()
