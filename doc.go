@@ -38,6 +38,24 @@
 //     loop's exception handler, one round after the task ends. A panic in a
 //     task becomes a *PanicError with the value and the stack.
 //
+// # Catching a cancellation
+//
+// A task may catch its CancelledError and carry on, as in asyncio. Each
+// Cancel is counted (Task.Cancelling); Uncancel takes one back. Timeout and
+// TaskGroup rely on the count: when a Timeout expires it cancels its task, and
+// on the way out it converts the cancellation into ErrTimeout only if, after
+// taking back its own request, no other request is left. So a cancellation
+// from outside that lands while an inner Timeout (or TaskGroup) is unwinding
+// is never swallowed: the block returns the CancelledError, not ErrTimeout or
+// nil. A task that swallows a cancellation itself should call Uncancel if it
+// means to go on for good; otherwise enclosing Timeouts and TaskGroups will
+// still see the request as pending and treat their own cancellation as
+// someone else's.
+//
+// Cancellation never undoes a grant: a task woken with a lock, a permit or a
+// queue item and cancelled before it runs keeps what it was given, and sees
+// the cancellation at its next await.
+//
 // # One iteration of the loop
 //
 //  1. poll: wait for I/O readiness, the earliest timer or a wake-up from
