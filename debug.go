@@ -39,8 +39,13 @@ func (l *Loop) checkGoroutine(op string) {
 
 func onCoroutine() bool {
 	buf := make([]byte, 8192)
-	buf = buf[:runtime.Stack(buf, false)]
-	return bytes.Contains(buf, []byte("internal/coro.(*Coro).loop"))
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) {
+			return bytes.Contains(buf[:n], []byte("internal/coro.(*Coro).loop"))
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
 
 // checkInvariants verifies the loop's data structures (debug mode, after every
