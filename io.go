@@ -25,6 +25,7 @@ type fdState struct {
 	writers    waitq.Queue[*task] // task mode: parked in WaitWritable
 	readReady  bool               // task mode: a readable edge nobody has consumed
 	writeReady bool
+	hungUp     bool    // a Hangup was reported: a read will not block again (sticky)
 	readCb     *Handle // callback mode; nil when not watching that direction
 	writeCb    *Handle
 }
@@ -60,6 +61,14 @@ func waitFD(t *task, fd int, write bool) error {
 	}
 	q.PushBack(&t.node)
 	return t.park(queueAbort{})
+}
+
+// fdHungUp reports whether the poller has seen fd's peer hang up (or an
+// error): after that a read never blocks, so a reader must not wait for an
+// edge before reading.
+func (l *Loop) fdHungUp(fd int) bool {
+	st := l.fds[fd]
+	return st != nil && st.hungUp
 }
 
 // ForgetFD stops watching fd; call it before closing fd. Tasks waiting on it
@@ -181,6 +190,9 @@ func (l *Loop) dispatchIO(events []poll.Event) {
 		st := l.fds[ev.FD]
 		if st == nil {
 			continue
+		}
+		if ev.Events&poll.Hangup != 0 {
+			st.hungUp = true
 		}
 		readable := ev.Events&(poll.Readable|poll.Error) != 0
 		writable := ev.Events&(poll.Writable|poll.Error) != 0

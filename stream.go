@@ -106,7 +106,8 @@ type sock struct {
 	raw     *tlsTransport // what tls reads and writes through
 	r       StreamReader
 	w       StreamWriter
-	streak  int // reads in a row that found data without suspending (fairness)
+	streak  int  // reads in a row that found data without suspending (fairness)
+	drained bool // the last read was short: the socket was empty, so wait before reading again
 }
 
 // fairReads is how many reads in a row may find data without suspending
@@ -172,24 +173,38 @@ func (s *sock) rawRead(ctx context.Context, p []byte) (int, error) {
 		}
 	}
 	for {
+		if s.drained && !s.loop.fdHungUp(s.fd) {
+			// A short read emptied the socket; any byte (or FIN) that
+			// arrived since raised a new edge, so waiting first saves a read
+			// that would only say EAGAIN: one system call per request and
+			// response. A hang-up the loop already saw raises no new edge,
+			// so then we read.
+			s.drained = false
+			if err := s.waitReadable(ctx); err != nil {
+				return 0, err
+			}
+		}
 		n, err := sysRead(s.fd, p)
 		switch {
 		case err == nil && n == 0:
 			return 0, io.EOF
 		case err == nil:
+			s.drained = n < len(p)
 			return n, nil
 		case err != errWouldBlock:
 			return 0, s.opError("read", err)
 		}
-		s.streak = 0
-		err = WaitReadable(ctx, s.fd)
-		if s.isClosed() && !isInterruption(err) {
-			return 0, s.opError("read", net.ErrClosed) // Close woke us
-		}
-		if err != nil {
-			return 0, err
-		}
+		s.drained = true
 	}
+}
+
+func (s *sock) waitReadable(ctx context.Context) error {
+	s.streak = 0
+	err := WaitReadable(ctx, s.fd)
+	if s.isClosed() && !isInterruption(err) {
+		return s.opError("read", net.ErrClosed) // Close woke us
+	}
+	return err
 }
 
 // isInterruption tells a wait that was cut short (cancellation, timeout),

@@ -670,3 +670,45 @@ func TestStreamVirtualClock(t *testing.T) {
 		return nil, nil
 	})
 }
+
+// A task reading a socket that always has data still lets the other tasks
+// run: the reader yields after a bounded number of reads that did not
+// suspend (CPython suspends on every refill).
+func TestFastReaderDoesNotStarveOthers(t *testing.T) {
+	runStreams(t, func(ctx context.Context) error {
+		client, server := tcpPair(ctx, t)
+		defer client.w.Close()
+		const total = 8 << 20
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for sent := 0; sent < total; sent += len(chunk) {
+			client.w.Write(chunk) // buffered; flushed as the reader drains the socket
+		}
+		writer := asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) { return nil, client.w.Drain(ctx) })
+		ticks, reads := 0, 0
+		done := false
+		ticker := asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			for !done {
+				ticks++
+				if err := asyncio.Sleep(ctx, 0); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		})
+		buf := make([]byte, 4096)
+		for got := 0; got < total; reads++ {
+			n, err := server.r.ReadInto(ctx, buf)
+			if err != nil {
+				return err
+			}
+			got += n
+		}
+		done = true
+		writer.Await(ctx)
+		ticker.Await(ctx)
+		if ticks < reads/32 {
+			t.Errorf("the other task ran %d times during %d reads: starved", ticks, reads)
+		}
+		return nil
+	})
+}

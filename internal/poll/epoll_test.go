@@ -53,7 +53,7 @@ func TestShortTimeoutBlocks(t *testing.T) {
 }
 
 func TestErrorOnHangup(t *testing.T) {
-	const all = Error | Readable | Writable
+	const all = Error | Readable | Writable | Hangup
 	t.Run("socket peer closed", func(t *testing.T) {
 		p := newNative(t)
 		a, b := newSocketpair(t)

@@ -24,6 +24,10 @@ const (
 	// Error: the descriptor is in error or hung up. Reported, never requested;
 	// the loop wakes both readers and writers on it.
 	Error
+	// Hangup: the peer shut down its side or the descriptor is in error: a
+	// read will not block even after data has been consumed (EOF follows).
+	// Reported, never requested.
+	Hangup
 	// Edge asks for edge-triggered reporting: an event is reported once per
 	// transition to ready, and the caller must consume until EAGAIN before
 	// waiting again. Without it reporting is level-triggered.

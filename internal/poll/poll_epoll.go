@@ -149,6 +149,9 @@ func fromEpoll(e uint32) Events {
 	if e&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 		ev |= Error | Readable | Writable
 	}
+	if e&(unix.EPOLLRDHUP|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		ev |= Hangup
+	}
 	return ev
 }
 

@@ -197,6 +197,9 @@ func fromKevent(k *unix.Kevent_t) Events {
 	if k.Flags&unix.EV_ERROR != 0 || eof && (ev == Writable || k.Fflags != 0) {
 		ev |= Error | Readable | Writable
 	}
+	if eof || k.Flags&unix.EV_ERROR != 0 {
+		ev |= Hangup
+	}
 	return ev
 }
 

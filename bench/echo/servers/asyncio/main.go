@@ -8,14 +8,22 @@ import (
 	"flag"
 	"log"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strconv"
+	"syscall"
 
 	"github.com/asyncio-go/asyncio"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8888", "address to listen on")
+	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGTERM")
 	flag.Parse()
+	if *profile != "" {
+		stop := startProfile(*profile)
+		defer stop()
+	}
 	host, portText, err := net.SplitHostPort(*addr)
 	if err != nil {
 		log.Fatal(err)
@@ -26,7 +34,8 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		return nil, srv.ServeForever(ctx)
+		asyncio.GetEventLoop().AddSignalHandler(syscall.SIGTERM, srv.Close)
+		return nil, srv.WaitClosed(ctx)
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -49,4 +58,13 @@ func echo(ctx context.Context, r *asyncio.StreamReader, w *asyncio.StreamWriter)
 			return nil
 		}
 	}
+}
+
+func startProfile(path string) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
