@@ -100,6 +100,13 @@ func (l *Loop) runOnce() error {
 	return nil
 }
 
+// onlyReadyWork reports whether an iteration would do nothing but run the
+// ready batch: no descriptor to poll, no wake-up, no timer, no stop, no debug
+// checks. The loop then runs the batch directly.
+func (l *Loop) onlyReadyWork() bool {
+	return l.ready.n > 0 && len(l.fds) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && !l.pending.Load()
+}
+
 // poll is phase 1: block in the poller for as long as pollTimeout allows.
 // With a virtual clock, time jumps to the next timer instead, unless the poll
 // found something to do.
@@ -209,7 +216,12 @@ func (l *Loop) fireTimers() {
 // runBatch is phase 4.
 func (l *Loop) runBatch() {
 	for n := l.ready.Len(); n > 0; n-- {
-		l.ready.Pop().step()
+		r := l.ready.Pop()
+		if t, ok := r.(*task); ok {
+			t.step() // the common case, called directly
+		} else {
+			r.step()
+		}
 	}
 }
 

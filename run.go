@@ -164,6 +164,10 @@ func (l *Loop) runUntil(t *task) error {
 		l.loopGoid = goid()
 	}
 	for t == nil || t.state != stateDone {
+		if l.onlyReadyWork() {
+			l.runBatch() // runOnce with phases 1-3 skipped: the yield fast path
+			continue
+		}
 		if err := l.runOnce(); err != nil {
 			return err
 		}

@@ -11,7 +11,10 @@ import (
 // CancelledError if the task is cancelled while it sleeps. Must be called
 // from a task, with its ctx.
 func Sleep(ctx context.Context, d time.Duration) error {
-	t := currentTask(ctx, "Sleep")
+	t := fastTask(ctx)
+	if t == nil {
+		t = checkCurrent(ctx, "Sleep")
+	}
 	if d <= 0 {
 		return t.yield()
 	}

@@ -300,6 +300,16 @@ func currentTask(ctx context.Context, op string) *task {
 	return checkCurrent(ctx, op)
 }
 
+// fastTask is currentTask's inlinable half: the running task of ctx, or nil
+// if anything needs checking. Hot awaits call it and fall back to
+// checkCurrent.
+func fastTask(ctx context.Context) *task {
+	if c, ok := ctx.(*taskContext); ok && c.t.loop.unchecked == c.t {
+		return c.t
+	}
+	return nil
+}
+
 func checkCurrent(ctx context.Context, op string) *task {
 	t := taskOf(ctx)
 	if t == nil {
