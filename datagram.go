@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package asyncio
 
@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -73,7 +72,7 @@ func OpenDatagramEndpoint(ctx context.Context, local, remote string) (*DatagramE
 
 // open creates, binds and connects the socket.
 func (e *DatagramEndpoint) open(laddr *net.UDPAddr) error {
-	fd, err := socketCloexec(e.family)
+	fd, err := newSocket(e.family, unix.SOCK_DGRAM) // non-blocking, close-on-exec (sockets_*.go)
 	if err != nil {
 		return err
 	}
@@ -105,26 +104,6 @@ func (e *DatagramEndpoint) open(laddr *net.UDPAddr) error {
 	}
 	e.local = udpAddrOf(sa)
 	return nil
-}
-
-// socketCloexec makes a non-blocking, close-on-exec UDP socket. Not every
-// unix has SOCK_NONBLOCK|SOCK_CLOEXEC, so it sets both afterwards, holding
-// ForkLock as package net does so that no child inherits the descriptor.
-func socketCloexec(family int) (int, error) {
-	syscall.ForkLock.RLock()
-	fd, err := unix.Socket(family, unix.SOCK_DGRAM, unix.IPPROTO_UDP)
-	if err == nil {
-		unix.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("setnonblock", err)
-	}
-	return fd, nil
 }
 
 // RecvFrom receives one datagram into buf and returns its length and sender
