@@ -225,8 +225,8 @@ const executorShutdownTimeout = 5 * time.Minute
 // running (loop.shutdown_default_executor), so that Run leaves no goroutine
 // behind. Functions of cancelled tasks have had their context cancelled, so
 // well-behaved ones return promptly; after executorShutdownTimeout it gives up
-// and tells the exception handler. Meant for Run, after its step 4 (Run does
-// not call it yet). Loop goroutine only, with no task running.
+// and tells the exception handler. Run calls it after its step 4. Loop
+// goroutine only, with no task running.
 func (l *Loop) shutdownDefaultExecutor() {
 	e := defaultExecutor
 	e.mu.Lock()
