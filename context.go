@@ -7,16 +7,21 @@ import (
 	"time"
 )
 
-// signal is the part of a context that other goroutines may touch: a flag and
-// a Done channel made only if somebody asks for it. It fires once: when the
-// task is cancelled from outside or finishes, or when a Timeout scope expires.
+// signal is the part of a context that other goroutines may touch: a flag,
+// and a Done channel made only if somebody asks for it. It fires once: when
+// the task is cancelled from outside or finishes, or when a Timeout scope
+// expires. The channel and the children live in ext, allocated on first use,
+// so a task nobody asks about carries 16 bytes of it.
 //
 // Ownership: fire, addChild and removeChild run on the loop goroutine; done and
 // isFired are safe from any goroutine.
 type signal struct {
-	fired    atomic.Bool
-	hasCh    atomic.Bool // ch has been made: fire must take mu to close it
-	mu       sync.Mutex  // guards ch and closed
+	fired atomic.Bool
+	ext   atomic.Pointer[signalExt]
+}
+
+type signalExt struct {
+	mu       sync.Mutex // guards ch and closed
 	ch       chan struct{}
 	closed   bool
 	children []*signal // scopes nested in this one; fired with it (loop goroutine only)
@@ -24,36 +29,48 @@ type signal struct {
 
 func (s *signal) isFired() bool { return s.fired.Load() }
 
+// extension returns ext, making it if needed; safe from any goroutine.
+func (s *signal) extension() *signalExt {
+	if e := s.ext.Load(); e != nil {
+		return e
+	}
+	s.ext.CompareAndSwap(nil, new(signalExt))
+	return s.ext.Load()
+}
+
+// done returns the Done channel. The order (make ext visible, then look at
+// fired; fire sets fired, then looks at ext) guarantees that one of the two
+// sides closes the channel.
 func (s *signal) done() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch == nil {
-		s.ch = make(chan struct{})
-		s.hasCh.Store(true)
+	e := s.extension()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ch == nil {
+		e.ch = make(chan struct{})
 	}
-	if s.fired.Load() && !s.closed {
-		close(s.ch)
-		s.closed = true
+	if s.fired.Load() && !e.closed {
+		close(e.ch)
+		e.closed = true
 	}
-	return s.ch
+	return e.ch
 }
 
 // fire marks the signal and its children fired and closes any Done channel.
-// The order (set fired, then look at hasCh; done sets hasCh, then looks at
-// fired) guarantees one of the two sides closes the channel.
 func (s *signal) fire() {
 	if s.fired.Swap(true) {
 		return
 	}
-	if s.hasCh.Load() {
-		s.mu.Lock()
-		if !s.closed {
-			close(s.ch)
-			s.closed = true
-		}
-		s.mu.Unlock()
+	e := s.ext.Load()
+	if e == nil {
+		return
 	}
-	for _, c := range s.children {
+	e.mu.Lock()
+	if e.ch != nil && !e.closed {
+		close(e.ch)
+		e.closed = true
+	}
+	e.mu.Unlock()
+	for _, c := range e.children {
 		c.fire()
 	}
 }
@@ -62,16 +79,21 @@ func (s *signal) addChild(c *signal) {
 	if s.isFired() {
 		c.fire()
 	}
-	s.children = append(s.children, c)
+	e := s.extension()
+	e.children = append(e.children, c)
 }
 
 func (s *signal) removeChild(c *signal) {
-	for i, x := range s.children {
+	e := s.ext.Load()
+	if e == nil {
+		return
+	}
+	for i, x := range e.children {
 		if x == c {
-			last := len(s.children) - 1
-			s.children[i] = s.children[last]
-			s.children[last] = nil
-			s.children = s.children[:last]
+			last := len(e.children) - 1
+			e.children[i] = e.children[last]
+			e.children[last] = nil
+			e.children = e.children[:last]
 			return
 		}
 	}

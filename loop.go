@@ -266,17 +266,13 @@ func (l *Loop) complete(t *task) {
 	}
 	l.unlinkLive(t)
 	t.ctx.sig.fire()
+	// Observers in the order they registered, as asyncio's done-callbacks:
+	// Gather, TaskGroup and Wait take note at once; user callbacks are
+	// scheduled with CallSoon. Awaiters resume after them.
 	for _, h := range t.hooks {
 		h.taskDone(t)
 	}
 	t.hooks = nil
-	// Done-callbacks are queued before the awaiters resume: in asyncio an
-	// awaiter's wake-up is itself a done-callback, added when it began to wait,
-	// normally after the callbacks the task's creator added.
-	for _, fn := range t.callbacks {
-		l.CallSoon(func() { fn(t.impl) })
-	}
-	t.callbacks = nil
 	for n := t.joiners.PopFront(); n != nil; n = t.joiners.PopFront() {
 		t.retrieved = true
 		l.wake(n.Value, nil, false)

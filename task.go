@@ -59,8 +59,7 @@ type task struct {
 	cancelled bool               // err is a cancellation
 	retrieved bool               // someone has taken the outcome, so an error is not reported
 	joiners   waitq.Queue[*task] // tasks parked in Await on this one
-	hooks     []completionHook   // Gather, TaskGroup: told synchronously at completion
-	callbacks []func(AnyTask)    // done-callbacks, scheduled with CallSoon at completion
+	hooks     []completionHook   // Gather, TaskGroup, Wait, done-callbacks: told at completion, in order
 
 	prevLive, nextLive *task // the loop's list of unfinished tasks
 }
@@ -254,7 +253,17 @@ func (t *task) AddDoneCallback(fn func(AnyTask)) {
 		t.loop.CallSoon(func() { fn(t.impl) })
 		return
 	}
-	t.callbacks = append(t.callbacks, fn)
+	t.hooks = append(t.hooks, doneCallback(fn))
+}
+
+// doneCallback is a user's done-callback among the completion hooks: it is
+// scheduled with CallSoon, as asyncio schedules done-callbacks.
+type doneCallback func(AnyTask)
+
+func (fn doneCallback) taskDone(t *task) {
+	if !t.loop.closed.Load() { // a task killed by Close: its callbacks are dropped with the loop's
+		t.loop.CallSoon(func() { fn(t.impl) })
+	}
 }
 
 // String describes the task for logs: name and state.
