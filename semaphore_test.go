@@ -51,7 +51,8 @@ func TestSemaphoreZeroValue(t *testing.T) {
 	}
 	s.Release()
 	s.Release()
-	if !s.TryAcquire() || !s.TryAcquire() || s.TryAcquire() {
+	first, second, third := s.TryAcquire(), s.TryAcquire(), s.TryAcquire()
+	if !first || !second || third {
 		t.Fatal("two Releases should make two permits")
 	}
 }
