@@ -50,7 +50,10 @@ func (e *Event) IsSet() bool { return e.set }
 // asyncio; the event is not changed, so nothing is lost). Must be called from
 // a task, with its ctx; loop goroutine only.
 func (e *Event) Wait(ctx context.Context) error {
-	t := currentTask(ctx, "Event.Wait")
+	t := fastTask(ctx)
+	if t == nil {
+		t = checkCurrent(ctx, "Event.Wait")
+	}
 	if e.set {
 		return nil
 	}

@@ -62,12 +62,14 @@ func newLoop() *Loop {
 	if err != nil {
 		p = poll.NewPortable()
 	}
-	return &Loop{
+	l := &Loop{
 		clock:  systemClock{origin: time.Now()},
 		poller: p,
 		errOut: os.Stderr,
 		debug:  os.Getenv("ASYNCIODEBUG") != "",
 	}
+	l.ready.grow() // the ready queue is never without room to push into
+	return l
 }
 
 // runOnce is one iteration of the loop. Its phases, in order:

@@ -9,6 +9,7 @@ package asyncio
 // buf[head&mask] .. buf[(head+n-1)&mask]; other slots are nil.
 type readyQueue struct {
 	buf  []runnable
+	mask int // len(buf)-1; newLoop allocates buf, so it is never empty
 	head int
 	n    int
 }
@@ -20,6 +21,16 @@ func (q *readyQueue) Push(r runnable) {
 		q.grow()
 	}
 	q.buf[(q.head+q.n)&(len(q.buf)-1)] = r
+	q.n++
+}
+
+// pushTask is Push for a task (wake): no interface conversion at the call
+// site, and the full-ring case kept out of the common path.
+func (q *readyQueue) pushTask(t *task) {
+	if q.n > q.mask {
+		q.grow()
+	}
+	q.buf[(q.head+q.n)&q.mask] = t
 	q.n++
 }
 
@@ -43,5 +54,5 @@ func (q *readyQueue) grow() {
 	for i := 0; i < q.n; i++ {
 		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
 	}
-	q.buf, q.head = buf, 0
+	q.buf, q.head, q.mask = buf, 0, size-1
 }
