@@ -109,7 +109,10 @@ func (l *Loop) killLive() {
 		if t.co != nil {
 			l.callHandler(ExceptionContext{Message: "Task was destroyed but it is pending", Task: t.impl})
 			// Detach it from what it waits on first, so that a primitive that
-			// outlives the loop never hands an item to a dead task.
+			// outlives the loop never hands an item to a dead task. Only the
+			// wait queue and the timer are undone here; custom aborters
+			// (ThreadSafeFlag, Gather) are not run, which is harmless while
+			// such objects are bound to this loop and die with it.
 			t.node.Unlink()
 			l.timers.Remove(&t.timer)
 			t.co.Kill()
