@@ -6,6 +6,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -98,5 +99,40 @@ func BenchmarkIdleSleep(b *testing.B) {
 		})
 		cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 		b.ReportMetric(float64(cpu.Microseconds())/1000, "cpu-ms")
+	}
+}
+
+// BenchmarkGoroutinesSpawn is the baseline for BenchmarkSpawnAwait: 100,000
+// plain goroutines that each yield once (runtime.Gosched), joined with a
+// WaitGroup; ns/task is per goroutine.
+func BenchmarkGoroutinesSpawn(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for i := 0; i < n; i++ {
+			go func() { runtime.Gosched(); wg.Done() }()
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
+}
+
+// BenchmarkGoroutinesSleeping is the baseline for BenchmarkSleepingTasks:
+// 100,000 goroutines in time.Sleep for random 0-1 s. Run with -benchtime 1x.
+func BenchmarkGoroutinesSleeping(b *testing.B) {
+	for b.Loop() {
+		var before, after syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+		var wg sync.WaitGroup
+		for i := 0; i < 100_000; i++ {
+			wg.Add(1)
+			d := time.Duration(rand.Int64N(int64(time.Second)))
+			go func() { time.Sleep(d); wg.Done() }()
+		}
+		wg.Wait()
+		syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+		cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
 	}
 }
