@@ -163,8 +163,6 @@ func taskOf(ctx context.Context) *task {
 
 func taskOfSlow(ctx context.Context) *task {
 	switch c := ctx.(type) {
-	case *taskContext:
-		return c.t
 	case *scopeContext:
 		return c.t
 	case nil:

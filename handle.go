@@ -55,6 +55,10 @@ func (l *Loop) newHandle(fn func(), op string) *Handle {
 	if l.closed.Load() {
 		misuse("%s on a closed event loop; use NewEventLoop or Run to get a fresh one", op)
 	}
+	return makeHandle(l, fn)
+}
+
+func makeHandle(l *Loop, fn func()) *Handle {
 	h := &Handle{loop: l, fn: fn}
 	h.timer.Value = h
 	return h

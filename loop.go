@@ -62,14 +62,12 @@ func newLoop() *Loop {
 	if err != nil {
 		p = poll.NewPortable()
 	}
-	l := &Loop{
+	return &Loop{
 		clock:  systemClock{origin: time.Now()},
 		poller: p,
 		errOut: os.Stderr,
 		debug:  os.Getenv("ASYNCIODEBUG") != "",
 	}
-	l.ready.grow() // the ready queue is never without room to push into
-	return l
 }
 
 // runOnce is one iteration of the loop. Its phases, in order:
@@ -117,26 +115,23 @@ func (l *Loop) poll() error {
 	if err != nil {
 		return err
 	}
-	if timeout == 0 && len(l.fds) == 0 {
-		if jump >= 0 && !l.pending.Load() {
-			l.clock.(VirtualClock).Jump(jump)
+	if timeout != 0 || len(l.fds) > 0 {
+		if timeout != 0 {
+			l.trimIdle()
+			if l.external > 0 && l.spinForInbox() {
+				timeout = 0
+			}
 		}
-		return nil
-	}
-	if timeout != 0 {
-		l.trimIdle()
-		if l.external > 0 && l.spinForInbox() {
-			timeout = 0
+		events, err := l.poller.Wait(timeout, l.events)
+		if err != nil {
+			return err
+		}
+		if l.events = events; len(events) > 0 {
+			l.dispatchIO(events)
+			return nil // something happened: no jump
 		}
 	}
-	events, err := l.poller.Wait(timeout, l.events)
-	if err != nil {
-		return err
-	}
-	l.events = events
-	if len(events) > 0 {
-		l.dispatchIO(events)
-	} else if jump >= 0 && !l.pending.Load() {
+	if jump >= 0 && !l.pending.Load() {
 		l.clock.(VirtualClock).Jump(jump)
 	}
 	return nil

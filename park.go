@@ -43,8 +43,8 @@ func (t *task) park(a aborter) error {
 // yield suspends t behind every task that is ready now (Sleep(0)).
 func (t *task) yield() error {
 	t.state = stateReady
-	if q := &t.loop.ready; q.n <= q.mask {
-		q.buf[(q.head+q.n)&q.mask] = t // pushTask, inlined by hand: the hottest path
+	if q := &t.loop.ready; q.n < len(q.buf) {
+		q.buf[(q.head+q.n)&(len(q.buf)-1)] = t // Push, inlined by hand: the hottest path
 		q.n++
 	} else {
 		q.Push(t)
@@ -72,7 +72,7 @@ func (l *Loop) wake(t *task, err error, granted bool) {
 	t.wakeErr = err
 	t.granted = granted
 	t.state = stateReady
-	l.ready.pushTask(t)
+	l.ready.Push(t)
 }
 
 // requestCancel is Task.Cancel: see the protocol above.

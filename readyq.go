@@ -5,11 +5,10 @@ package asyncio
 // nothing. It is a concrete type (not internal/ring's generic one) so that
 // push and pop inline into the hot path. Loop goroutine only.
 //
-// Invariants: len(buf) is 0 or a power of two; the queued items are
-// buf[head&mask] .. buf[(head+n-1)&mask]; other slots are nil.
+// Invariants: len(buf) is 0 or a power of two; with mask = len(buf)-1 the
+// queued items are buf[head&mask] .. buf[(head+n-1)&mask]; other slots are nil.
 type readyQueue struct {
 	buf  []runnable
-	mask int // len(buf)-1; newLoop allocates buf, so it is never empty
 	head int
 	n    int
 }
@@ -21,16 +20,6 @@ func (q *readyQueue) Push(r runnable) {
 		q.grow()
 	}
 	q.buf[(q.head+q.n)&(len(q.buf)-1)] = r
-	q.n++
-}
-
-// pushTask is Push for a task (wake): no interface conversion at the call
-// site, and the full-ring case kept out of the common path.
-func (q *readyQueue) pushTask(t *task) {
-	if q.n > q.mask {
-		q.grow()
-	}
-	q.buf[(q.head+q.n)&q.mask] = t
 	q.n++
 }
 
@@ -54,5 +43,5 @@ func (q *readyQueue) grow() {
 	for i := 0; i < q.n; i++ {
 		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
 	}
-	q.buf, q.head, q.mask = buf, 0, size-1
+	q.buf, q.head = buf, 0
 }

@@ -249,16 +249,12 @@ func (l *Loop) shutdownDefaultExecutor() {
 	}
 }
 
-// postThreadsafe is CallSoonThreadsafe for the helper goroutines of this file, which may
-// outlive their loop: on a closed loop, fn is dropped instead of panicking.
-// Safe from any goroutine.
+// postThreadsafe is CallSoonThreadsafe for the helper goroutines of the
+// bridges, which may outlive their loop: on a closed loop fn is dropped
+// instead of being a misuse. A post that races with Close lands in an inbox
+// nobody drains, which drops it the same way. Safe from any goroutine.
 func (l *Loop) postThreadsafe(fn func()) {
-	defer func() {
-		if r := recover(); r != nil && !l.closed.Load() {
-			panic(r)
-		}
-	}()
 	if !l.closed.Load() {
-		l.CallSoonThreadsafe(fn)
+		l.post(makeHandle(l, fn))
 	}
 }
