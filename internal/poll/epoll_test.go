@@ -86,17 +86,17 @@ func TestErrorOnHangup(t *testing.T) {
 func TestWaitDrainsEventfd(t *testing.T) {
 	p := newNative(t).(*epollPoller)
 	p.Wake()
-	if !p.wakePending.Load() {
-		t.Fatal("wakePending not set by Wake")
+	if !p.pending.Load() {
+		t.Fatal("pending not set by Wake")
 	}
 	if _, err := p.Wait(bound, nil); err != nil {
 		t.Fatal(err)
 	}
-	if p.wakePending.Load() {
-		t.Fatal("wakePending still set after Wait consumed the wake-up")
+	if p.pending.Load() {
+		t.Fatal("pending still set after Wait consumed the wake-up")
 	}
 	var b [8]byte
-	if _, err := unix.Read(p.wakefd, b[:]); err != unix.EAGAIN {
+	if _, err := unix.Read(p.readFD, b[:]); err != unix.EAGAIN {
 		t.Fatalf("eventfd read after Wait: %v, want EAGAIN (drained)", err)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,18 +15,13 @@ import (
 // descriptors are not lost: the next Wait reports them.
 const epollEvents = 128
 
-// wakeOne is what Wake writes to the eventfd. Any non-zero 8-byte value adds
-// to the counter and makes it readable; the byte order does not matter
-// because at most one write is outstanding, so the counter cannot overflow.
-var wakeOne = [8]byte{1}
-
 // epollPoller is the Linux Poller: an epoll instance plus an eventfd for Wake.
 type epollPoller struct {
 	// epfd is the epoll descriptor, -1 after Close. Loop goroutine only.
 	epfd int
-	// wakefd is a non-blocking eventfd registered in epfd for EPOLLIN. It is
-	// consumed inside Wait and never reported to the caller.
-	wakefd int
+	// waker's descriptor is a non-blocking eventfd registered in epfd for
+	// EPOLLIN, consumed inside Wait and never reported to the caller.
+	waker
 	// watched holds every fd currently added to epfd (besides wakefd), so
 	// Control can choose between EPOLL_CTL_ADD, MOD and DEL. Loop goroutine
 	// only.
@@ -36,23 +29,6 @@ type epollPoller struct {
 	// events is the kernel's output buffer, reused by every Wait so that
 	// waiting does not allocate. Loop goroutine only.
 	events []unix.EpollEvent
-	// drain receives the eventfd counter when Wait consumes a wake-up.
-	drain [8]byte
-
-	// wakePending is true from the Wake that writes the eventfd until the
-	// Wait that drains it. While it is true further Wakes are no-ops: the
-	// eventfd is (or is about to be) readable, so one write serves the whole
-	// burst. Wait clears it only after draining, never before, or a Wake
-	// landing between the two would be swallowed and the flag stuck at true.
-	wakePending atomic.Bool
-	// wakeWrites counts eventfd writes; tests use it to check coalescing.
-	wakeWrites atomic.Uint64
-
-	// mu serialises the eventfd write in Wake with Close, so that a late Wake
-	// never writes to a closed descriptor whose number may have been reused.
-	// Only the slow path of Wake (flag was false) takes it.
-	mu     sync.Mutex
-	closed bool // guarded by mu
 }
 
 var _ Poller = (*epollPoller)(nil)
@@ -77,7 +53,7 @@ func newEpoll() (*epollPoller, error) {
 	}
 	return &epollPoller{
 		epfd:    epfd,
-		wakefd:  wakefd,
+		waker:   waker{readFD: wakefd, writeFD: wakefd, token: eventfdOne[:]},
 		watched: make(map[int]struct{}),
 		events:  make([]unix.EpollEvent, epollEvents),
 	}, nil
@@ -168,8 +144,8 @@ func (p *epollPoller) Wait(timeout time.Duration, buf []Event) ([]Event, error) 
 	}
 	for i := range n {
 		e := &p.events[i]
-		if int(e.Fd) == p.wakefd {
-			p.drainWake()
+		if int(e.Fd) == p.readFD {
+			p.drain()
 			continue
 		}
 		buf = append(buf, Event{FD: int(e.Fd), Events: fromEpoll(e.Events)})
@@ -211,55 +187,23 @@ func msTimeout(d time.Duration) int {
 	return int((d + time.Millisecond - 1) / time.Millisecond)
 }
 
-// drainWake consumes a wake-up. Reading resets the eventfd counter; EAGAIN
-// cannot happen as only Wait reads, but would be harmless. The flag is
-// cleared after the read (see wakePending).
-func (p *epollPoller) drainWake() {
-	_, _ = unix.Read(p.wakefd, p.drain[:])
-	p.wakePending.Store(false)
-}
+// eventfdOne is what a wake-up writes to the eventfd: any non-zero 8-byte
+// value makes it readable.
+var eventfdOne = [8]byte{1}
 
 // Wake makes the current or next Wait return. Safe from any goroutine. Only
-// the first Wake after a drained wake-up writes the eventfd; the others
-// return after one atomic load.
-func (p *epollPoller) Wake() error {
-	if p.wakePending.Load() {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return os.ErrClosed
-	}
-	if p.wakePending.Swap(true) {
-		return nil
-	}
-	p.wakeWrites.Add(1)
-	_, err := unix.Write(p.wakefd, wakeOne[:])
-	if err == unix.EAGAIN { // counter saturated: already readable
-		err = nil
-	}
-	if err != nil {
-		p.wakePending.Store(false)
-		return os.NewSyscallError("write", err)
-	}
-	return nil
-}
-
-// wakeCount reports how many times Wake wrote to the kernel (for tests).
-func (p *epollPoller) wakeCount() uint64 { return p.wakeWrites.Load() }
+// the first Wake after a drained wake-up writes the eventfd (see waker).
+func (p *epollPoller) Wake() error { return p.wake() }
 
 // Close releases the epoll instance and the eventfd. Later Wakes return
 // os.ErrClosed and never touch the descriptors.
 func (p *epollPoller) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return os.ErrClosed
+	err := p.waker.close()
+	if err == os.ErrClosed {
+		return err
 	}
-	p.closed = true
-	err := errors.Join(unix.Close(p.wakefd), unix.Close(p.epfd))
-	p.epfd, p.wakefd = -1, -1
+	err = errors.Join(err, unix.Close(p.epfd))
+	p.epfd = -1
 	p.watched = nil
 	return os.NewSyscallError("close", err)
 }

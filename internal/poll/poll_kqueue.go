@@ -5,8 +5,6 @@ package poll
 import (
 	"errors"
 	"os"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,9 +15,6 @@ import (
 // for the next Wait.
 const kqueueEvents = 128
 
-// wakeByte is what Wake writes to the pipe; its value is irrelevant.
-var wakeByte = [1]byte{1}
-
 // kqueuePoller is the BSD and macOS Poller: a kqueue plus a pipe for Wake.
 // A pipe rather than EVFILT_USER because NetBSD and OpenBSD lack the latter
 // in x/sys, and one mechanism is simpler to reason about than two.
@@ -29,10 +24,10 @@ var wakeByte = [1]byte{1}
 type kqueuePoller struct {
 	// kq is the kqueue descriptor, -1 after Close. Loop goroutine only.
 	kq int
-	// wakeR and wakeW are the non-blocking wake-up pipe. wakeR is registered
-	// for EVFILT_READ and consumed inside Wait, never reported; Wake writes
-	// one byte to wakeW.
-	wakeR, wakeW int
+	// waker's descriptors are a non-blocking pipe: the read end is
+	// registered for EVFILT_READ and consumed inside Wait, never reported;
+	// Wake writes one byte to the write end.
+	waker
 	// interest is the current interest of every watched fd (never 0), which
 	// tells Control which filters exist and must be deleted. Loop goroutine
 	// only.
@@ -42,19 +37,6 @@ type kqueuePoller struct {
 	changes [2]unix.Kevent_t
 	events  []unix.Kevent_t
 	ts      unix.Timespec
-	drain   [8]byte // receives the wake-up byte
-
-	// wakePending is true from the Wake that writes the pipe until the Wait
-	// that drains it; Wakes in between are no-ops. Cleared only after the
-	// drain (see epollPoller.wakePending for why).
-	wakePending atomic.Bool
-	// wakeWrites counts pipe writes; tests use it to check coalescing.
-	wakeWrites atomic.Uint64
-
-	// mu serialises the pipe write in Wake with Close, so a late Wake never
-	// writes to a closed, possibly reused, descriptor.
-	mu     sync.Mutex
-	closed bool // guarded by mu
 }
 
 var _ Poller = (*kqueuePoller)(nil)
@@ -66,7 +48,7 @@ func newKqueue() (*kqueuePoller, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("kqueue", err)
 	}
-	p := &kqueuePoller{kq: kq, wakeR: r, wakeW: w,
+	p := &kqueuePoller{kq: kq, waker: waker{readFD: r, writeFD: w, token: []byte{1}},
 		interest: make(map[int]Events), events: make([]unix.Kevent_t, kqueueEvents)}
 	unix.SetKevent(&p.changes[0], r, unix.EVFILT_READ, unix.EV_ADD)
 	if _, err := unix.Kevent(kq, p.changes[:1], nil, nil); err != nil {
@@ -216,8 +198,8 @@ func (p *kqueuePoller) Wait(timeout time.Duration, buf []Event) ([]Event, error)
 	}
 	for i := range n {
 		k := &p.events[i]
-		if int(k.Ident) == p.wakeR {
-			p.drainWake()
+		if int(k.Ident) == p.readFD {
+			p.drain()
 			continue
 		}
 		buf = append(buf, Event{FD: int(k.Ident), Events: fromKevent(k)})
@@ -251,53 +233,19 @@ func (p *kqueuePoller) wait(timeout time.Duration) (int, error) {
 	}
 }
 
-// drainWake empties the wake-up pipe (it holds at most one byte), then
-// clears the pending flag, in that order.
-func (p *kqueuePoller) drainWake() {
-	_, _ = unix.Read(p.wakeR, p.drain[:])
-	p.wakePending.Store(false)
-}
-
 // Wake makes the current or next Wait return. Safe from any goroutine. Only
-// the first Wake after a drained wake-up writes the pipe.
-func (p *kqueuePoller) Wake() error {
-	if p.wakePending.Load() {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return os.ErrClosed
-	}
-	if p.wakePending.Swap(true) {
-		return nil
-	}
-	p.wakeWrites.Add(1)
-	_, err := unix.Write(p.wakeW, wakeByte[:])
-	if err == unix.EAGAIN { // pipe full: already readable
-		err = nil
-	}
-	if err != nil {
-		p.wakePending.Store(false)
-		return os.NewSyscallError("write", err)
-	}
-	return nil
-}
-
-// wakeCount reports how many times Wake wrote to the kernel (for tests).
-func (p *kqueuePoller) wakeCount() uint64 { return p.wakeWrites.Load() }
+// the first Wake after a drained wake-up writes the pipe (see waker).
+func (p *kqueuePoller) Wake() error { return p.wake() }
 
 // Close releases the kqueue and the pipe. Later Wakes return os.ErrClosed
 // and never touch the descriptors.
 func (p *kqueuePoller) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return os.ErrClosed
+	err := p.waker.close()
+	if err == os.ErrClosed {
+		return err
 	}
-	p.closed = true
-	err := errors.Join(unix.Close(p.wakeW), unix.Close(p.wakeR), unix.Close(p.kq))
-	p.kq, p.wakeR, p.wakeW = -1, -1, -1
+	err = errors.Join(err, unix.Close(p.kq))
+	p.kq = -1
 	p.interest = nil
 	return os.NewSyscallError("close", err)
 }
