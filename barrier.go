@@ -3,6 +3,7 @@ package asyncio
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/asyncio-go/asyncio/internal/waitq"
 )
@@ -21,8 +22,10 @@ var ErrBrokenBarrier = errors.New("asyncio: barrier is broken (aborted or reset)
 // in the order they arrived. A task cancelled while it waits leaves the
 // round, as in CPython: the barrier is not broken, and one more party is
 // needed. Once the last party has arrived the round is complete: every party
-// of it passes, even one that is cancelled, reset or aborted before it
-// resumes (it gets its cancellation at its next await).
+// of it passes, even if the barrier is reset or aborted before it resumes. A
+// party cancelled after the round completed but before it resumed gets the
+// CancelledError (as in CPython) and takes no index; the round stays
+// complete for the others.
 //
 // Every method is loop goroutine only. A Barrier must not be copied after
 // first use.
@@ -34,11 +37,11 @@ type Barrier struct {
 	round   *barrierRound      // the current round's index counter; nil until a party waits
 }
 
-// barrierRound hands out the indices of a completed round: its woken parties
-// resume in the order they were woken, which is the order they arrived, and
-// each takes the next index. A round's counter stays valid after the barrier
-// has moved on to the next round.
-type barrierRound struct{ next int }
+// barrierRound records the parties of a completed round in the order they
+// arrived: a woken party's index is its place there, whether or not the
+// parties before it are cancelled before they resume. A round stays valid
+// after the barrier has moved on to the next one.
+type barrierRound struct{ parties []*task }
 
 // NewBarrier returns a barrier for n parties (asyncio.Barrier(n)). It panics
 // if n < 1. Safe from any goroutine.
@@ -67,10 +70,10 @@ func (b *Barrier) Broken() bool { return b.broken }
 // index in order of arrival: 0 for the first. Wait returns ErrBrokenBarrier at
 // once, without suspending, if the barrier is broken, and later if Abort or
 // Reset is called while the task waits. It returns the CancelledError only
-// if it suspended and the task was cancelled before the round completed; the
-// task has then left the round. With an error the index is -1, so that it is
-// never mistaken for the first party's. Must be called from a task, with its
-// ctx; loop goroutine only.
+// if it suspended and the task was cancelled before it resumed; if that was
+// before the round completed, the task has left the round. With an error
+// the index is -1, so that it is never mistaken for the first party's. Must
+// be called from a task, with its ctx; loop goroutine only.
 func (b *Barrier) Wait(ctx context.Context) (int, error) {
 	t := currentTask(ctx, "Barrier.Wait")
 	if b.broken {
@@ -85,20 +88,23 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 	}
 	r := b.round
 	b.waiters.PushBack(&t.node)
-	if err := t.park(queueAbort{}); err != nil {
+	if err := t.parkCtx(ctx, queueAbort{}); err != nil {
 		return -1, err
 	}
-	i := r.next
-	r.next++
-	return i, nil
+	return slices.Index(r.parties, t), nil
 }
 
 // release completes the round: every waiting party is granted passage, and
 // the barrier starts over empty.
 func (b *Barrier) release() {
+	r := b.round
 	b.round = nil
+	if r != nil {
+		r.parties = make([]*task, 0, b.waiters.Len())
+	}
 	for n := b.waiters.PopFront(); n != nil; n = b.waiters.PopFront() {
 		t := n.Value
+		r.parties = append(r.parties, t)
 		t.loop.wake(t, nil, true)
 	}
 }

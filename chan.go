@@ -12,7 +12,8 @@ import (
 // It returns the CancelledError if the task is cancelled while it waits; no
 // value is lost then: either the helper stops before receiving, or the value
 // it received is returned and the cancellation is delivered at the task's next
-// await. Must be called from a task, with its ctx.
+// await (if the task returns first, its result stands: see park.go). Must be
+// called from a task, with its ctx.
 func Recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 	t := currentTask(ctx, "Recv")
 	select {
@@ -30,8 +31,11 @@ func Recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 		}
 		t.loop.postThreadsafe(w.finish)
 	}()
-	if err := t.park(w); err != nil {
-		return v, false, err
+	if err := t.parkCtx(ctx, w); err != nil {
+		if !t.granted {
+			return v, false, err
+		}
+		t.keepGrant() // the value was received: it cannot go back into ch
 	}
 	return w.v, w.ok, nil
 }
@@ -57,9 +61,13 @@ func Send[T any](ctx context.Context, ch chan<- T, v T) error {
 		w.got, w.panicked = sendOrStop(ch, v, w.stop)
 		t.loop.postThreadsafe(w.finish)
 	}()
-	err := t.park(w)
+	err := t.parkCtx(ctx, w)
 	if w.panicked != nil {
 		panic(w.panicked)
+	}
+	if err != nil && t.granted {
+		t.keepGrant() // v was sent: it cannot be taken back
+		return nil
 	}
 	return err
 }
@@ -88,8 +96,9 @@ type chanWait[T any] struct {
 	got      bool // the operation happened
 	panicked any  // Send: the send panicked (closed channel) with this value
 
-	stopped   bool // loop goroutine only: stop is closed
-	cancelled bool // loop goroutine only: the task was cancelled while waiting
+	stopped   bool  // loop goroutine only: stop is closed
+	cancelled bool  // loop goroutine only: the task was cancelled while waiting
+	cancelErr error // loop goroutine only: what ended the wait (a CancelledError, or a derived context's error)
 }
 
 func newChanWait[T any](t *task) *chanWait[T] {
@@ -106,6 +115,7 @@ func (w *chanWait[T]) stopHelper() {
 
 func (w *chanWait[T]) abort(t *task) bool {
 	w.cancelled = true
+	w.cancelErr = t.cancelError()
 	w.stopHelper()
 	return false // the helper's answer decides
 }
@@ -119,10 +129,10 @@ func (w *chanWait[T]) finish() {
 	}
 	if w.got || w.panicked != nil {
 		if w.cancelled {
-			t.mustCancel = true // the operation is a grant: cancel at the next await
+			t.mustCancel = true // the operation happened anyway: Recv/Send keep it (keepGrant)
 		}
 		l.wake(t, nil, true)
 		return
 	}
-	l.wake(t, &CancelledError{Msg: t.cancelMsg}, false)
+	l.wake(t, w.cancelErr, false)
 }

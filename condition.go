@@ -64,10 +64,12 @@ func (c *Condition) Locked() bool { return c.l().Locked() }
 //
 // If the task is cancelled, Wait still takes the lock back before it returns
 // the CancelledError, as in asyncio, so the caller holds the lock whatever Wait
-// returns. A task that was notified and then cancelled before it could take
-// the lock back passes the notification on to the next waiter, so a
-// cancellation never loses a notification. Must be called from a task, with
-// its ctx; loop goroutine only.
+// returns. A task that was notified and then cancelled before it resumed
+// returns the CancelledError and passes the notification on to the next
+// waiter, so a cancellation never loses a notification. Given a context
+// derived from the task's, Wait also ends when that context does, and
+// returns its error, holding the lock. Must be called from a task, with its
+// ctx; loop goroutine only.
 func (c *Condition) Wait(ctx context.Context) error {
 	t := currentTask(ctx, "Condition.Wait")
 	lk := c.l()
@@ -76,10 +78,12 @@ func (c *Condition) Wait(ctx context.Context) error {
 	}
 	lk.Release()
 	c.waiters.PushBack(&t.node)
-	err := t.park(queueAbort{})
-	notified := err == nil
+	err := t.parkCtx(ctx, queueAbort{})
+	notified := t.granted
 	for {
-		aerr := lk.Acquire(ctx)
+		// The task's own context: a derived context that has ended must
+		// not stop Wait from taking the lock back.
+		aerr := lk.Acquire(&t.ctx)
 		if aerr == nil {
 			break
 		}
@@ -101,7 +105,8 @@ func (c *Condition) Wait(ctx context.Context) error {
 func (c *Condition) WaitFor(ctx context.Context, predicate func() bool) error {
 	currentTask(ctx, "Condition.WaitFor")
 	if !c.l().locked {
-		misuse("Condition.WaitFor called without holding the condition's lock; call Acquire first")
+		misuse("Condition.WaitFor called without holding the condition's lock (it needs the lock " +
+			"even when the predicate is already true, as in asyncio); call Acquire first")
 	}
 	for !predicate() {
 		if err := c.Wait(ctx); err != nil {

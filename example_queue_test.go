@@ -80,7 +80,8 @@ func ExampleNewLifoQueue() {
 			q.Put(ctx, page)
 		}
 		for {
-			page, ok := q.TryGet()
+			page, tgErr := q.TryGet()
+			ok := tgErr == nil
 			if !ok {
 				break
 			}

@@ -100,7 +100,7 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if !f.done {
 		cur := currentTask(ctx, "Future.Await")
 		f.waiters.PushBack(&cur.node)
-		if err := cur.park(futureAbort[T]{f}); err != nil {
+		if err := cur.parkCtx(ctx, futureAbort[T]{f}); err != nil {
 			var zero T
 			return zero, err
 		}

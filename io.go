@@ -37,15 +37,15 @@ type fdState struct {
 // descriptor must be non-blocking, and ForgetFD must be called before it is
 // closed. It returns the CancelledError if the task is cancelled.
 func WaitReadable(ctx context.Context, fd int) error {
-	return waitFD(currentTask(ctx, "WaitReadable"), fd, false)
+	return waitFD(ctx, currentTask(ctx, "WaitReadable"), fd, false)
 }
 
 // WaitWritable is WaitReadable for writability.
 func WaitWritable(ctx context.Context, fd int) error {
-	return waitFD(currentTask(ctx, "WaitWritable"), fd, true)
+	return waitFD(ctx, currentTask(ctx, "WaitWritable"), fd, true)
 }
 
-func waitFD(t *task, fd int, write bool) error {
+func waitFD(ctx context.Context, t *task, fd int, write bool) error {
 	l := t.loop
 	st, err := l.fdFor(fd, false)
 	if err != nil {
@@ -60,7 +60,7 @@ func waitFD(t *task, fd int, write bool) error {
 		return nil
 	}
 	q.PushBack(&t.node)
-	return t.park(queueAbort{})
+	return t.parkCtx(ctx, queueAbort{})
 }
 
 // fdHungUp reports whether the poller has seen fd's peer hang up (or an

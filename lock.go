@@ -31,12 +31,11 @@ type Lock struct {
 // returns nil at once, without suspending; otherwise it suspends the calling
 // task until Release hands the lock to it. It returns the CancelledError only
 // if it suspended and the task was cancelled before the lock was handed to
-// it; the lock is then not held by the caller. A task cancelled after the
-// lock was handed to it, but before it resumed, keeps the lock: Acquire
-// returns nil and the cancellation is delivered at the task's next await
-// (CPython instead raises in acquire and passes the lock on; either way the
-// lock is never lost). Must be called from a task, with its ctx; loop
-// goroutine only.
+// it, or after but before it resumed: the lock is then not held by the
+// caller, and one handed to it passes to the next waiter (as in CPython), so
+// the lock is never lost. Given a context derived from the task's, it also
+// returns that context's error if the context ends while it waits. Must be
+// called from a task, with its ctx; loop goroutine only.
 func (lk *Lock) Acquire(ctx context.Context) error {
 	t := currentTask(ctx, "Lock.Acquire")
 	if !lk.locked {
@@ -44,7 +43,13 @@ func (lk *Lock) Acquire(ctx context.Context) error {
 		return nil
 	}
 	lk.waiters.PushBack(&t.node)
-	return t.park(queueAbort{})
+	if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+		if t.granted {
+			lk.Release() // handed the lock, then cancelled: pass it on
+		}
+		return err
+	}
+	return nil
 }
 
 // TryAcquire takes the lock if it is free and reports whether it did. It

@@ -252,12 +252,13 @@ func (t *task) step() {
 // sure an error nobody takes reaches the exception handler.
 func (l *Loop) complete(t *task) {
 	t.state = stateDone
-	if t.mustCancel && t.err == nil {
+	if t.mustCancel && t.err == nil && !t.keepResult {
 		// Cancelled after its last await and returned normally: as in
-		// asyncio, the pending cancellation wins over the result.
+		// asyncio, the pending cancellation wins over the result, unless
+		// the last await got something it could not hand on (park.go).
 		t.err = &CancelledError{Msg: t.cancelMsg}
 	}
-	t.mustCancel = false
+	t.mustCancel, t.keepResult = false, false
 	if t.err != nil {
 		t.cancelled = isCancelled(t.err)
 	}

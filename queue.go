@@ -12,6 +12,14 @@ import (
 // left for it. See Queue.Shutdown.
 var ErrQueueShutDown = errors.New("asyncio: queue is shut down")
 
+// ErrQueueFull is returned by Queue.TryPut when the queue is full
+// (asyncio.QueueFull).
+var ErrQueueFull = errors.New("asyncio: queue is full")
+
+// ErrQueueEmpty is returned by Queue.TryGet when no item is available
+// (asyncio.QueueEmpty).
+var ErrQueueEmpty = errors.New("asyncio: queue is empty")
+
 // Queue is a queue of items of type T between tasks (asyncio.Queue): Put adds
 // an item, suspending while the queue is full; Get takes one, suspending
 // while it is empty. NewQueue gives it a maximum size; the zero value is an
@@ -67,19 +75,24 @@ func (q *Queue[T]) Qsize() int { return q.items.len() - q.handed }
 func (q *Queue[T]) Empty() bool { return q.Qsize() == 0 }
 
 // Full reports whether a Put must wait for room: the queue is bounded and
-// holds Maxsize items, counting the places granted to woken putters that
-// have not yet run (for that short while Full can be true with Qsize <
-// Maxsize). Loop goroutine only.
+// holds Maxsize items, counting the items handed to woken getters and the
+// places granted to woken putters that have not yet run (for that short
+// while Full can be true with Qsize < Maxsize). So the items in the queue
+// never exceed Maxsize, even when a woken getter is cancelled and its item
+// goes back. Loop goroutine only.
 func (q *Queue[T]) Full() bool {
-	return q.maxsize > 0 && q.Qsize()+q.granted >= q.maxsize
+	return q.maxsize > 0 && q.items.len()+q.granted >= q.maxsize
 }
 
 // Put adds v to the queue (await queue.put(v)). If the queue is full it
 // suspends until a Get makes room; otherwise it returns without suspending.
 // It returns ErrQueueShutDown, without adding v, if the queue is shut down
 // before v is added; and the CancelledError, without adding v, only if it
-// suspended and the task was cancelled before room was granted to it. Must
-// be called from a task, with its ctx. Loop goroutine only.
+// suspended and the task was cancelled before it resumed (a place granted to
+// it in between goes to the next waiting Put, as in asyncio). Given a context
+// derived from the task's, it also returns that context's error, without
+// adding v, if the context ends while it waits. Must be called from a task,
+// with its ctx. Loop goroutine only.
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if q.shutDown {
 		return ErrQueueShutDown
@@ -87,10 +100,16 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if q.Full() {
 		t := currentTask(ctx, "Queue.Put")
 		q.putters.PushBack(&t.node)
-		if err := t.park(queueAbort{}); err != nil {
+		err := t.parkCtx(ctx, queueAbort{})
+		if t.granted {
+			q.granted-- // a Get granted a place to this task
+		}
+		if err != nil {
+			if t.granted {
+				q.grantPlaces() // cancelled after the grant: the place goes to the next putter
+			}
 			return err // cancelled, or ErrQueueShutDown
 		}
-		q.granted-- // a Get granted a place to this task
 		if q.shutDown {
 			return ErrQueueShutDown // the queue shut down before v went in
 		}
@@ -99,18 +118,23 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	return nil
 }
 
-// TryPut adds v if the queue is neither full nor shut down, and reports
-// whether it did (queue.put_nowait). It never suspends. Loop goroutine only.
-func (q *Queue[T]) TryPut(v T) bool {
-	if q.shutDown || q.Full() {
-		return false
+// TryPut adds v if the queue is neither full nor shut down
+// (queue.put_nowait). It returns ErrQueueShutDown if the queue is shut down
+// and ErrQueueFull if it is full, without adding v. It never suspends. Loop
+// goroutine only.
+func (q *Queue[T]) TryPut(v T) error {
+	if q.shutDown {
+		return ErrQueueShutDown
+	}
+	if q.Full() {
+		return ErrQueueFull
 	}
 	q.add(v)
-	return true
+	return nil
 }
 
-// add stores v and hands it to the first waiting getter, if any. A putter
-// that was granted a place and hands its item over leaves the place free.
+// add stores v and hands it to the first waiting getter, if any. An item
+// handed over still counts for Full until its getter takes it.
 func (q *Queue[T]) add(v T) {
 	if q.items.kind == kindFIFO {
 		q.items.fifo.Push(v) // the common case, without the kind switch
@@ -118,9 +142,15 @@ func (q *Queue[T]) add(v T) {
 		q.items.push(v)
 	}
 	q.unfinished++
-	if q.getters.Len() > 0 && wakeFirst(&q.getters, nil, true) {
+	if q.getters.Len() > 0 {
+		q.handOn()
+	}
+}
+
+// handOn hands an available item to the first waiting getter, if any.
+func (q *Queue[T]) handOn() {
+	if wakeFirst(&q.getters, nil, true) {
 		q.handed++
-		q.grantPlaces()
 	}
 }
 
@@ -128,9 +158,11 @@ func (q *Queue[T]) add(v T) {
 // available it suspends until a Put hands it one; otherwise it returns
 // without suspending. It returns ErrQueueShutDown if the queue is shut down
 // and no item is left for it (at once after Shutdown(true)); and the
-// CancelledError only if it suspended and the task was cancelled before an
-// item was handed to it (the item then stays in the queue). Must be called
-// from a task, with its ctx. Loop goroutine only.
+// CancelledError only if it suspended and the task was cancelled before it
+// resumed: an item handed to it in between goes to the next waiting Get, or
+// stays in the queue, as in asyncio. Given a context derived from the
+// task's, it also returns that context's error if the context ends while it
+// waits. Must be called from a task, with its ctx. Loop goroutine only.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if q.Empty() {
 		var zero T
@@ -139,25 +171,38 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		}
 		t := currentTask(ctx, "Queue.Get")
 		q.getters.PushBack(&t.node)
-		if err := t.park(queueAbort{}); err != nil {
+		if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+			if t.granted {
+				// Handed an item, then cancelled: the item goes to the
+				// next getter, or stays in the queue.
+				q.handed--
+				q.handOn()
+			}
 			return zero, err // cancelled, or ErrQueueShutDown
 		}
-		// A Put handed an item to this task. It made no room: handed
-		// items are not counted by Full.
+		// A Put handed an item to this task; taking it makes room.
 		q.handed--
-		return q.items.pop(), nil
+		v := q.items.pop()
+		if q.putters.Len() > 0 {
+			q.grantPlaces()
+		}
+		return v, nil
 	}
 	return q.take(), nil
 }
 
-// TryGet removes and returns the next item if one is available, and reports
-// whether it did (queue.get_nowait). It never suspends. Loop goroutine only.
-func (q *Queue[T]) TryGet() (T, bool) {
+// TryGet removes and returns the next item if one is available
+// (queue.get_nowait). Otherwise it returns ErrQueueShutDown if the queue is
+// shut down, or ErrQueueEmpty. It never suspends. Loop goroutine only.
+func (q *Queue[T]) TryGet() (T, error) {
 	if q.Empty() {
 		var zero T
-		return zero, false
+		if q.shutDown {
+			return zero, ErrQueueShutDown
+		}
+		return zero, ErrQueueEmpty
 	}
-	return q.take(), true
+	return q.take(), nil
 }
 
 // take removes an available item and grants the place it frees.
@@ -207,7 +252,7 @@ func (q *Queue[T]) Join(ctx context.Context) error {
 	}
 	t := currentTask(ctx, "Queue.Join")
 	q.joiners.PushBack(&t.node)
-	return t.park(queueAbort{})
+	return t.parkCtx(ctx, queueAbort{})
 }
 
 // Shutdown shuts the queue down (queue.shutdown(immediate), Python 3.13).

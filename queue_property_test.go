@@ -151,11 +151,11 @@ func (s *queueScript) do(ctx context.Context, a qAction) {
 	case qopGetter:
 		s.tasks = append(s.tasks, asyncio.CreateTask(ctx, s.getter(a.N)))
 	case qopTryPut:
-		if v := s.fresh(); s.q.TryPut(v) {
+		if v := s.fresh(); s.q.TryPut(v) == nil {
 			s.m.put(v)
 		}
 	case qopTryGet:
-		if v, ok := s.q.TryGet(); ok {
+		if v, err := s.q.TryGet(); err == nil {
 			s.m.got(v)
 		}
 	case qopCancel:
@@ -248,7 +248,8 @@ func (s *queueScript) finish(ctx context.Context) {
 	}
 	qSettle(ctx)
 	for range s.nextItem + 1 { // bounded, in case the queue invents items
-		v, ok := s.q.TryGet()
+		v, tgErr := s.q.TryGet()
+		ok := tgErr == nil
 		if !ok {
 			break
 		}

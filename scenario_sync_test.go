@@ -139,17 +139,18 @@ func scnQueueJoin(t *testing.T, w io.Writer) {
 func scnQueueNowait(t *testing.T, w io.Writer) {
 	runSyncMain(t, w, func(ctx context.Context) error {
 		q := asyncio.NewQueue[string](1)
-		if _, ok := q.TryGet(); !ok {
+		if _, err := q.TryGet(); err != nil {
 			say(w, "get_nowait: QueueEmpty")
 		}
-		if !q.TryPut("x") {
+		if q.TryPut("x") != nil {
 			return errors.New("QueueFull putting x") // uncaught in Python
 		}
-		if !q.TryPut("y") {
+		if q.TryPut("y") != nil {
 			say(w, "put_nowait: QueueFull")
 		}
 		full := q.Full()
-		v, ok := q.TryGet()
+		v, tgErr := q.TryGet()
+		ok := tgErr == nil
 		if !ok {
 			return errors.New("QueueEmpty getting x") // uncaught in Python
 		}
@@ -166,7 +167,7 @@ func scnQueueNowait(t *testing.T, w io.Writer) {
 		if err := asyncio.Sleep(ctx, 0); err != nil {
 			return err
 		}
-		if !q.TryPut("z") {
+		if q.TryPut("z") != nil {
 			return errors.New("QueueFull putting z")
 		}
 		say(w, "put z")
@@ -211,7 +212,8 @@ func scnPriorityLifo(t *testing.T, w io.Writer) {
 		}
 		out = out[:0]
 		for range 3 {
-			v, ok := lq.TryGet()
+			v, tgErr := lq.TryGet()
+			ok := tgErr == nil
 			if !ok {
 				return errors.New("QueueEmpty")
 			}

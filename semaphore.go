@@ -42,11 +42,11 @@ func (s *Semaphore) available() int { return s.value + 1 }
 // returns nil at once, without suspending; otherwise it suspends the calling
 // task until Release hands a permit to it. It returns the CancelledError only
 // if it suspended and the task was cancelled before a permit was handed to
-// it; the caller then holds no permit. A task cancelled after a permit was
-// handed to it, but before it resumed, keeps the permit: Acquire returns nil
-// and the cancellation is delivered at the task's next await (CPython instead
-// raises in acquire and passes the permit on; either way no permit is lost).
-// Must be called from a task, with its ctx; loop goroutine only.
+// it, or after but before it resumed: the caller then holds no permit, and
+// one handed to it passes to the next waiter (as in CPython), so no permit
+// is lost. Given a context derived from the task's, it also returns that
+// context's error if the context ends while it waits. Must be called from a
+// task, with its ctx; loop goroutine only.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	t := currentTask(ctx, "Semaphore.Acquire")
 	if s.available() > 0 {
@@ -54,7 +54,13 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 		return nil
 	}
 	s.waiters.PushBack(&t.node)
-	return t.park(queueAbort{})
+	if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+		if t.granted {
+			s.Release() // handed a permit, then cancelled: pass it on
+		}
+		return err
+	}
+	return nil
 }
 
 // TryAcquire takes a permit if one is available and reports whether it did.

@@ -21,7 +21,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	l := t.loop
 	t.timer.When = int64(l.clock.Now() + d)
 	l.timers.Push(&t.timer)
-	return t.park(sleepAbort{})
+	return t.parkCtx(ctx, sleepAbort{})
 }
 
 // SleepMs is Sleep for ms milliseconds (MicroPython's asyncio.sleep_ms).

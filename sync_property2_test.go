@@ -710,7 +710,7 @@ type barCall struct {
 	index     int  // its index there
 	failed    bool // a Reset or Abort broke its round, or the barrier was broken
 	left      bool // cancelled before its round completed
-	cancelled bool // cancelled after a Reset or Abort woke it
+	cancelled bool // cancelled after its round completed or a Reset or Abort woke it, before it resumed
 }
 
 type barrierModel struct {
@@ -776,9 +776,9 @@ func (m *barrierModel) worker(reps int) func(ctx context.Context, k int) error {
 						k, c.seq, i, err, c.round, c.left)
 				}
 			default:
-				// A task woken by a Reset or Abort and cancelled before it
-				// resumed may get this or ErrBrokenBarrier: barrier.go
-				// promises neither (this implementation gives this).
+				// A task woken by a Reset or Abort, or passed, and cancelled
+				// before it resumed gets this (a broken round may instead
+				// give ErrBrokenBarrier: barrier.go promises neither).
 				if !c.left && !c.cancelled || i != -1 {
 					m.fail("task %d: Wait %d returned %d, %v; passed in round %d, failed %v",
 						k, c.seq, i, err, c.round, c.failed)
@@ -829,6 +829,11 @@ func (m *barrierModel) cancel(k int) {
 		}
 	case c.failed && !c.atOnce:
 		c.cancelled = true
+	case c.round >= 0 && !c.atOnce && !c.cancelled:
+		// Passed but not resumed: Wait returns the cancellation (CPython's
+		// rule); its index stays taken, so the others keep theirs.
+		c.cancelled = true
+		m.rounds[c.round] = append(m.rounds[c.round], c.index)
 	}
 }
 

@@ -43,13 +43,14 @@ type task struct {
 	// Parking (park.go).
 	abort    aborter           // how to detach on cancellation; non-nil only while parked
 	wakeErr  error             // the outcome handed over by wake, read once on resume
-	granted  bool              // the wake-up carried something that must not be lost
+	granted  bool              // the last wake-up granted something; read by the await after park
 	timer    timerheap.Timer   // the timer Sleep parks on; Value is this task
 	node     waitq.Node[*task] // this task's place in the one wait queue it is parked on
 	awaiting *task             // the task this one awaits in Await, to forward cancellation
 
 	// Cancellation.
-	mustCancel bool   // a CancelledError is due at the next resume that carries no grant
+	mustCancel bool   // a CancelledError is due at the next resume
+	keepResult bool   // with mustCancel, set by keepGrant: a return before the next await keeps its result
 	cancelMsg  string // message of the latest Cancel
 	cancels    int    // cancel requests not yet matched by Uncancel
 	forwarding bool   // inside its aborter: stops cancel cycles between tasks awaiting each other
@@ -178,7 +179,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 		}
 		cur.awaiting = &t.task
 		t.joiners.PushBack(&cur.node)
-		err := cur.park(joinAbort{})
+		err := cur.parkCtx(ctx, joinAbort{})
 		cur.awaiting = nil
 		if err != nil {
 			var zero T
@@ -239,7 +240,7 @@ func (t *task) Uncancel() int {
 	if t.cancels > 0 {
 		t.cancels--
 		if t.cancels == 0 {
-			t.mustCancel = false
+			t.mustCancel, t.keepResult = false, false
 		}
 	}
 	return t.cancels

@@ -68,10 +68,9 @@ func (f *ThreadSafeFlag) Clear() { f.set.Store(false) }
 // Wait returns nil at once, without suspending, if the flag is set; otherwise
 // it suspends the calling task until a Set and returns nil. Either way it
 // clears the flag (await flag.wait()). It returns the CancelledError only if
-// it suspended and the task was cancelled before a Set woke it; the flag is
-// then left as it is. A task cancelled after a Set woke it, but before it
-// resumed, gets nil (the Set is not lost) and its cancellation at its next
-// await. Only one task may wait at a time: a second concurrent Wait panics.
+// it suspended and the task was cancelled before it resumed; a Set that woke
+// it in between is not lost: the flag is left set for the next Wait. Only
+// one task may wait at a time: a second concurrent Wait panics.
 // Must be called from a task, with its ctx; loop goroutine only.
 func (f *ThreadSafeFlag) Wait(ctx context.Context) error {
 	t := currentTask(ctx, "ThreadSafeFlag.Wait")
@@ -86,7 +85,13 @@ func (f *ThreadSafeFlag) Wait(ctx context.Context) error {
 	}
 	f.waiter = t
 	t.loop.external++
-	return t.park(flagAbort{f})
+	if err := t.parkCtx(ctx, flagAbort{f}); err != nil {
+		if t.granted {
+			f.set.Store(true) // a Set consumed for t, then cancelled: leave it for the next Wait
+		}
+		return err
+	}
+	return nil
 }
 
 // bind ties f to l at its first Wait.

@@ -111,8 +111,8 @@ func TestThreadSafeFlagSetBeforeWaitAndClear(t *testing.T) {
 	})
 }
 
-// A waiter woken by a Set and cancelled before it runs keeps the Set: Wait
-// returns nil and the cancellation comes at its next await.
+// A waiter woken by a Set and cancelled before it runs gets the cancellation
+// from Wait, and the Set is not lost: the flag is set again for the next Wait.
 func TestThreadSafeFlagWokenThenCancelled(t *testing.T) {
 	var flag asyncio.ThreadSafeFlag
 	syncRun(t, func(ctx context.Context) {
@@ -128,8 +128,11 @@ func TestThreadSafeFlagWokenThenCancelled(t *testing.T) {
 		asyncio.Sleep(ctx, 0) // the wake-up has run: w is ready, not yet resumed
 		w.Cancel()
 		w.Await(ctx)
-		if err != nil || !syncCancelled(next) {
-			t.Errorf("Wait %v (want nil), next await %v (want cancelled)", err, next)
+		if !syncCancelled(err) || next != nil {
+			t.Errorf("Wait %v (want cancelled), next await %v (want none)", err, next)
+		}
+		if err := flag.Wait(ctx); err != nil { // returns at once: the Set was kept
+			t.Errorf("next Wait: %v", err)
 		}
 	})
 }

@@ -37,8 +37,9 @@ import (
 // returns the CancelledError at once (as asyncio does) and fn's context is
 // cancelled; fn's eventual result is discarded. If fn had not started yet, it
 // never starts. A cancellation that arrives after fn returned but before the
-// task resumed does not discard the result: the task gets it, and the
-// cancellation at its next await. Must be called from a task, with its ctx.
+// task resumed does not discard the result (CPython would): the task gets it,
+// and the cancellation at its next await; if the task returns first, its
+// result stands (see park.go). Must be called from a task, with its ctx.
 func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
 	t := currentTask(ctx, "ToThread")
 	if fn == nil {
@@ -49,10 +50,14 @@ func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 	defer c.cancel() // also when the loop closes and kills the task
 	t.loop.external++
 	defaultExecutor.submit(c)
-	err := t.park(c)
+	err := t.parkCtx(ctx, c)
 	if c.detached {
 		var zero T
 		return zero, err
+	}
+	if t.granted && err != nil && err != c.err { // cancelled after fn returned
+		t.keepGrant() // fn has run: its result is not thrown away
+		return c.result, c.err
 	}
 	return c.result, err
 }

@@ -40,7 +40,7 @@ func (rm *room) broadcast(from *client, text string) {
 		if c == from {
 			continue
 		}
-		if !c.outbox.TryPut(text) {
+		if c.outbox.TryPut(text) != nil {
 			c.dropped++ // slow reader: drop rather than stall everyone
 		}
 	}

@@ -1,0 +1,163 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+)
+
+// Every await honours the context it is given: a context derived from the
+// task's (context.WithCancel, WithTimeout, ...) ends the await when it ends,
+// and the await returns that context's error.
+
+// A derived context cancelled by another task ends each kind of await, which
+// returns context.Canceled, and the primitive is left as it was.
+func TestDerivedContextCancelEndsAwait(t *testing.T) {
+	type probe struct {
+		name string
+		wait func(ctx context.Context) error
+	}
+	var mu asyncio.Lock
+	sem := asyncio.NewSemaphore(0)
+	var q asyncio.Queue[int]
+	full := asyncio.NewQueue[int](1)
+	var ev asyncio.Event
+	var cond asyncio.Condition
+	bar := asyncio.NewBarrier(2)
+	var flag asyncio.ThreadSafeFlag
+	var fut *asyncio.Future[int]
+	probes := []probe{
+		{"Sleep", func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) }},
+		{"Lock", mu.Acquire},
+		{"Semaphore", sem.Acquire},
+		{"Queue.Get", func(ctx context.Context) error { _, err := q.Get(ctx); return err }},
+		{"Queue.Put", func(ctx context.Context) error { return full.Put(ctx, 2) }},
+		{"Event", ev.Wait},
+		{"Condition", func(ctx context.Context) error {
+			if err := cond.Acquire(ctx); err != nil {
+				return err
+			}
+			defer cond.Release()
+			return cond.Wait(ctx)
+		}},
+		{"Barrier", func(ctx context.Context) error { _, err := bar.Wait(ctx); return err }},
+		{"ThreadSafeFlag", flag.Wait},
+		{"Future", func(ctx context.Context) error { _, err := fut.Await(ctx); return err }},
+	}
+	syncRun(t, func(ctx context.Context) {
+		mu.Acquire(ctx)
+		full.TryPut(1)
+		fut = asyncio.NewFuture[int](ctx)
+		for _, p := range probes {
+			var cancel context.CancelFunc
+			var err error
+			w := syncSpawn(ctx, func(ctx context.Context) {
+				var c context.Context
+				c, cancel = context.WithCancel(ctx)
+				err = p.wait(c)
+			})
+			asyncio.Sleep(ctx, 0) // w parks
+			cancel()              // from the loop; the watcher posts back
+			for i := 0; i < 100 && !w.Done(); i++ {
+				asyncio.Sleep(ctx, 0)
+			}
+			if !w.Done() || !errors.Is(err, context.Canceled) {
+				t.Errorf("%s: done %v, err %v; want context.Canceled", p.name, w.Done(), err)
+			}
+		}
+		if !mu.Locked() || !sem.Locked() || q.Qsize() != 0 || full.Qsize() != 1 || bar.NWaiting() != 0 || cond.Locked() {
+			t.Error("a primitive was changed by an await that its context ended")
+		}
+	})
+}
+
+// The task's context with a value attached (context.WithValue) is still the
+// task's: awaits with it are cancelled with the task and otherwise wait.
+func TestValueContextAwaitsLikeTaskContext(t *testing.T) {
+	syncRun(t, func(ctx context.Context) {
+		type key struct{}
+		vctx := context.WithValue(ctx, key{}, 1)
+		var ev asyncio.Event
+		var err error
+		w := syncSpawn(ctx, func(ctx context.Context) {
+			err = ev.Wait(context.WithValue(ctx, key{}, 2))
+		})
+		asyncio.Sleep(vctx, 0)
+		ev.Set()
+		w.Await(ctx)
+		if err != nil {
+			t.Errorf("wait with a value context: %v", err)
+		}
+	})
+}
+
+// A derived context that has already ended ends a suspending await at once,
+// without suspending; an await that would not suspend still succeeds.
+func TestDerivedContextAlreadyDone(t *testing.T) {
+	syncRun(t, func(ctx context.Context) {
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		var q asyncio.Queue[int]
+		ran := false
+		syncSpawn(ctx, func(context.Context) { ran = true })
+		if _, err := q.Get(c); !errors.Is(err, context.Canceled) {
+			t.Errorf("Get with a done context: %v", err)
+		}
+		if ran {
+			t.Error("Get with a done context suspended")
+		}
+		var mu asyncio.Lock
+		if err := mu.Acquire(c); err != nil {
+			t.Errorf("Acquire of a free lock with a done context: %v", err)
+		}
+	})
+}
+
+// A deadline of a derived context on the real clock ends a Sleep that is far
+// longer, with context.DeadlineExceeded; the loop does not wait for the sleep.
+func TestDerivedContextDeadlineRealClock(t *testing.T) {
+	asyncio.NewEventLoop()
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		c, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		defer cancel()
+		return nil, asyncio.Sleep(c, time.Hour)
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Sleep(hour) under a 5 ms context: %v, want context.DeadlineExceeded", err)
+	}
+}
+
+// No item is lost when a derived context ends in the same iteration as a Put
+// hands the item over: the Get returns the context's error and the item stays
+// in the queue, or the Get returns the item.
+func TestDerivedContextEndsWhileItemArrives(t *testing.T) {
+	for _, cancelFirst := range []bool{false, true} {
+		syncRun(t, func(ctx context.Context) {
+			var q asyncio.Queue[int]
+			var cancel context.CancelFunc
+			var v int
+			var err error
+			g := syncSpawn(ctx, func(ctx context.Context) {
+				var c context.Context
+				c, cancel = context.WithCancel(ctx)
+				v, err = q.Get(c)
+			})
+			asyncio.Sleep(ctx, 0)
+			if cancelFirst {
+				cancel()
+				q.TryPut(3)
+			} else {
+				q.TryPut(3)
+				cancel()
+			}
+			g.Await(ctx)
+			left := q.Qsize()
+			if !(err == nil && v == 3 && left == 0) && !(errors.Is(err, context.Canceled) && left == 1) {
+				t.Errorf("cancelFirst %v: Get %v %v with %d left: an item was lost or made", cancelFirst, v, err, left)
+			}
+		})
+	}
+}
