@@ -21,10 +21,18 @@ type signal struct {
 }
 
 type signalExt struct {
-	mu       sync.Mutex // guards ch and closed
+	mu       sync.Mutex // guards ch, closed and afters
 	ch       chan struct{}
 	closed   bool
-	children []*signal // scopes nested in this one; fired with it (loop goroutine only)
+	afters   []*afterFunc // registered by AfterFunc; run once by fire
+	children []*signal    // scopes nested in this one; fired with it (loop goroutine only)
+}
+
+// afterFunc is one AfterFunc registration; done (under signalExt.mu) once it
+// has run or been stopped.
+type afterFunc struct {
+	f    func()
+	done bool
 }
 
 func (s *signal) isFired() bool { return s.fired.Load() }
@@ -69,9 +77,52 @@ func (s *signal) fire() {
 		close(e.ch)
 		e.closed = true
 	}
+	afters := e.afters
+	e.afters = nil
+	for _, a := range afters {
+		a.done = true
+	}
 	e.mu.Unlock()
+	for _, a := range afters {
+		a.f() // outside the lock: f may stop other registrations
+	}
 	for _, c := range e.children {
 		c.fire()
+	}
+}
+
+// afterFunc arranges for f to run once the signal fires (at once if it has),
+// and returns a stop function with context.AfterFunc's meaning. This is what
+// lets the context package tie a derived context (context.WithCancel(ctx),
+// WithTimeout) to a task's context without a goroutine per derived context:
+// it looks for an AfterFunc method on the parent. f runs on the goroutine
+// that fires the signal (the loop's), so it must be short: the context
+// package's own functions are. Safe from any goroutine.
+func (s *signal) afterFunc(f func()) (stop func() bool) {
+	e := s.extension()
+	a := &afterFunc{f: f}
+	e.mu.Lock()
+	if s.fired.Load() {
+		e.mu.Unlock()
+		go f() // not on the caller's goroutine: it may hold locks f takes
+		return func() bool { return false }
+	}
+	e.afters = append(e.afters, a)
+	e.mu.Unlock()
+	return func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if a.done {
+			return false
+		}
+		a.done = true
+		for i, x := range e.afters {
+			if x == a {
+				e.afters = append(e.afters[:i], e.afters[i+1:]...)
+				break
+			}
+		}
+		return true
 	}
 }
 
@@ -114,9 +165,12 @@ type taskContext struct {
 }
 
 func (c *taskContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *taskContext) Done() <-chan struct{}       { return c.sig.done() }
-func (c *taskContext) Err() error                  { return errIfFired(&c.sig) }
-func (c *taskContext) String() string              { return "asyncio.Task(" + c.t.name + ").Context" }
+
+// AfterFunc is context.AfterFunc's hook: see signal.afterFunc.
+func (c *taskContext) AfterFunc(f func()) func() bool { return c.sig.afterFunc(f) }
+func (c *taskContext) Done() <-chan struct{}          { return c.sig.done() }
+func (c *taskContext) Err() error                     { return errIfFired(&c.sig) }
+func (c *taskContext) String() string                 { return "asyncio.Task(" + c.t.name + ").Context" }
 func (c *taskContext) Value(key any) any {
 	if key == (taskKey{}) {
 		return c.t
@@ -134,8 +188,11 @@ type scopeContext struct {
 }
 
 func (c *scopeContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
-func (c *scopeContext) Done() <-chan struct{}       { return c.sig.done() }
-func (c *scopeContext) Err() error                  { return errIfFired(&c.sig) }
+
+// AfterFunc is context.AfterFunc's hook: see signal.afterFunc.
+func (c *scopeContext) AfterFunc(f func()) func() bool { return c.sig.afterFunc(f) }
+func (c *scopeContext) Done() <-chan struct{}          { return c.sig.done() }
+func (c *scopeContext) Err() error                     { return errIfFired(&c.sig) }
 func (c *scopeContext) Value(key any) any {
 	if key == (timeoutKey{}) {
 		return c.scope

@@ -3,6 +3,7 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -160,4 +161,33 @@ func TestDerivedContextEndsWhileItemArrives(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A context derived from a task's is tied to it through the task context's
+// AfterFunc hook, not a goroutine per derived context: cancelling the task
+// cancels it at once, and stopping it (its cancel function) unregisters it.
+func TestDerivedContextFollowsTaskWithoutGoroutine(t *testing.T) {
+	syncRun(t, func(ctx context.Context) {
+		var c context.Context
+		var cancelC context.CancelFunc
+		goroutines := 0
+		w := syncSpawn(ctx, func(ctx context.Context) {
+			before := runtime.NumGoroutine()
+			c, cancelC = context.WithCancel(ctx)
+			goroutines = runtime.NumGoroutine() - before
+			asyncio.Sleep(ctx, time.Hour)
+		})
+		asyncio.Sleep(ctx, 0)
+		if goroutines != 0 {
+			t.Errorf("deriving a context from a task's started %d goroutines", goroutines)
+		}
+		w.Cancel()
+		if c.Err() == nil {
+			t.Error("the derived context was not cancelled with its task")
+		}
+		cancelC()
+		w.Await(ctx)
+		_, stop := context.WithCancel(ctx)
+		stop() // unregisters from main's context
+	})
 }
