@@ -25,8 +25,9 @@ type fdState struct {
 	writers    waitq.Queue[*task] // task mode: parked in WaitWritable
 	readReady  bool               // task mode: a readable edge nobody has consumed
 	writeReady bool
-	hungUp     bool    // a Hangup was reported: a read will not block again (sticky)
-	readCb     *Handle // callback mode; nil when not watching that direction
+	hungUp     bool       // a Hangup was reported: a read will not block again (sticky)
+	flusher    outFlusher // task mode: a writer the kernel refused, queued again on the writable edge
+	readCb     *Handle    // callback mode; nil when not watching that direction
 	writeCb    *Handle
 }
 
@@ -209,6 +210,10 @@ func (l *Loop) dispatchIO(events []poll.Event) {
 			l.signalFD(&st.readers, &st.readReady)
 		}
 		if writable {
+			if st.flusher != nil {
+				l.queueFlush(st.flusher)
+				st.flusher = nil
+			}
 			l.signalFD(&st.writers, &st.writeReady)
 		}
 	}

@@ -22,25 +22,27 @@ import (
 // runs the loop while it is not running.
 type Loop struct {
 	// Loop goroutine only.
-	ready     readyQueue     // tasks and callbacks to run, FIFO
-	timers    timerheap.Heap // sleeping tasks and CallLater handles
-	clock     Clock
-	poller    poll.Poller
-	events    []poll.Event // Wait's result buffer, reused
-	current   *task        // the task being resumed, or nil
-	unchecked *task        // == current, but nil in debug mode: the awaits' fast path checks this
-	live      *task        // unfinished tasks, oldest first (AllTasks)
-	liveTail  *task
-	liveCount int
-	taskSeq   uint64
-	idle      []*coro.Coro     // finished coroutines kept for reuse
-	stopping  bool             // Stop was called: finish this iteration and return
-	external  int              // operations running on other goroutines (ToThread, ...)
-	fds       map[int]*fdState // descriptors registered with the poller (io.go)
-	handler   ExceptionHandler
-	debug     bool
-	loopGoid  int64 // in debug mode: the goroutine running the loop
-	errOut    io.Writer
+	ready       readyQueue     // tasks and callbacks to run, FIFO
+	flushq      []outFlusher   // writers with bytes to send before the next poll (writeflush.go)
+	spareFlushq []outFlusher   // flushq's previous backing array, reused
+	timers      timerheap.Heap // sleeping tasks and CallLater handles
+	clock       Clock
+	poller      poll.Poller
+	events      []poll.Event // Wait's result buffer, reused
+	current     *task        // the task being resumed, or nil
+	unchecked   *task        // == current, but nil in debug mode: the awaits' fast path checks this
+	live        *task        // unfinished tasks, oldest first (AllTasks)
+	liveTail    *task
+	liveCount   int
+	taskSeq     uint64
+	idle        []*coro.Coro     // finished coroutines kept for reuse
+	stopping    bool             // Stop was called: finish this iteration and return
+	external    int              // operations running on other goroutines (ToThread, ...)
+	fds         map[int]*fdState // descriptors registered with the poller (io.go)
+	handler     ExceptionHandler
+	debug       bool
+	loopGoid    int64 // in debug mode: the goroutine running the loop
+	errOut      io.Writer
 
 	// Safe from any goroutine.
 	running atomic.Bool
@@ -79,6 +81,8 @@ func newLoop() *Loop {
 //  4. run the batch: resume every task and run every callback that was ready
 //     when this phase began, in FIFO order; what they make ready runs in the
 //     next iteration.
+//  5. flush writes: every stream that was written to sends what it buffered,
+//     one system call each, before the loop polls again.
 func (l *Loop) runOnce() error {
 	// Each phase is skipped with one cheap test when it has nothing to do, so
 	// an iteration that only resumes a yielding task costs a few loads.
@@ -94,6 +98,9 @@ func (l *Loop) runOnce() error {
 		l.fireTimers()
 	}
 	l.runBatch()
+	if len(l.flushq) > 0 {
+		l.flushWrites()
+	}
 	if l.debug {
 		l.checkInvariants()
 	}
@@ -104,7 +111,7 @@ func (l *Loop) runOnce() error {
 // ready batch: no descriptor to poll, no wake-up, no timer, no stop, no debug
 // checks. The loop then runs the batch directly.
 func (l *Loop) onlyReadyWork() bool {
-	return l.ready.n > 0 && len(l.fds) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && !l.pending.Load()
+	return l.ready.n > 0 && len(l.fds) == 0 && len(l.flushq) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && !l.pending.Load()
 }
 
 // poll is phase 1: block in the poller for as long as pollTimeout allows.
@@ -141,7 +148,7 @@ func (l *Loop) poll() error {
 // until the earliest timer, or without limit (-1). With a VirtualClock it
 // returns 0 and the deadline to jump to instead of sleeping (jump < 0: none).
 func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
-	if l.ready.Len() > 0 || l.stopping || l.pending.Load() {
+	if l.ready.Len() > 0 || l.stopping || l.pending.Load() || len(l.flushq) > 0 {
 		return 0, -1, nil
 	}
 	_, virtual := l.clock.(VirtualClock)

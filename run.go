@@ -169,6 +169,9 @@ func (l *Loop) runUntil(t *task) error {
 	for t == nil || t.state != stateDone {
 		if l.onlyReadyWork() {
 			l.runBatch() // runOnce with phases 1-3 skipped: the yield fast path
+			if len(l.flushq) > 0 {
+				l.flushWrites() // phase 5: a stream written to without ever waiting
+			}
 			continue
 		}
 		if err := l.runOnce(); err != nil {

@@ -44,6 +44,21 @@ func (r *StreamReader) Limit() int { return r.limit }
 // read (reader.at_eof()). It never suspends. Loop goroutine only.
 func (r *StreamReader) AtEOF() bool { return r.eof && r.buf.len() == 0 }
 
+// Buffered returns the number of bytes received and not yet read: what the
+// read methods can return without suspending. A protocol server uses it to
+// tell whether more pipelined requests are already waiting. It never
+// suspends. Loop goroutine only.
+func (r *StreamReader) Buffered() int { return r.buf.len() }
+
+// Peek returns up to n of the buffered bytes without consuming them (fewer
+// if fewer are buffered; none if n <= 0). It never suspends and never reads
+// from the socket. The slice is the reader's own: it is valid until the next
+// read, and must not be modified. Loop goroutine only.
+func (r *StreamReader) Peek(n int) []byte {
+	b := r.buf.bytes()
+	return b[:max(min(n, len(b)), 0):max(min(n, len(b)), 0)]
+}
+
 // Read returns up to n bytes (reader.read(n)). With buffered bytes it returns
 // them at once, without suspending; otherwise it suspends until some arrive.
 // At the end of the stream it returns io.EOF (CPython returns b"").

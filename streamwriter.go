@@ -10,17 +10,21 @@ import (
 
 // StreamWriter writes to a connection (asyncio.StreamWriter).
 //
-// Write never suspends: it hands the bytes to the socket at once when nothing
-// is buffered, and buffers what the kernel does not take. Drain sends the
-// buffered bytes, suspending while the socket is full. Call Drain after
-// writing, as asyncio asks; a task that drains holds at most one Write's worth
-// of bytes beyond what the kernel holds. Every method is loop goroutine only,
-// and the ones with a ctx must be called from a task with its ctx.
+// Write never suspends and makes no system call: it buffers the bytes, and the
+// loop sends everything a connection buffered during an iteration in one
+// write before it next polls (writeflush.go), so replies to pipelined
+// requests leave together and a lone reply leaves as soon as its task
+// suspends. Drain is asyncio's flow control: it returns at once while less
+// than 64 KiB is buffered, and otherwise sends the buffer, suspending while
+// the socket is full. Call Drain after writing, as asyncio asks. Every method
+// is loop goroutine only, and the ones with a ctx must be called from a task
+// with its ctx.
 type StreamWriter struct {
 	s      *sock
 	buf    []byte // bytes the socket has not taken yet: buf[off:]
 	off    int
 	err    error           // the connection error a write met; sticky
+	queued bool            // on the loop's flush list (writeflush.go)
 	eof    eofState        // WriteEOF's progress
 	closer *Task[struct{}] // started by Close to send what is buffered, then close
 }
@@ -33,10 +37,12 @@ const (
 	eofSent             // the sending side is shut down
 )
 
-// Write sends b, buffering what the socket does not take at once
-// (writer.write). It never suspends and keeps no reference to b. It returns
-// an error, and sends nothing, after Close or WriteEOF (matching
-// net.ErrClosed) or once the connection has failed. Loop goroutine only.
+// Write queues b to be sent (writer.write): the loop sends it, with whatever
+// else the connection buffers meanwhile, before it next waits for events. It
+// never suspends and keeps no reference to b. It returns an error, and sends
+// nothing, after Close or WriteEOF (matching net.ErrClosed) or once the
+// connection has failed (a failure found by a send the loop made is reported
+// by the next Write or Drain). Loop goroutine only.
 func (w *StreamWriter) Write(b []byte) error {
 	switch {
 	case w.s.closing:
@@ -59,20 +65,28 @@ func (w *StreamWriter) writeRaw(b []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.off == len(w.buf) {
+	if w.off == len(w.buf) && len(b) >= writeHighWater {
+		// A large write with nothing queued goes straight to the kernel,
+		// without the copy.
 		n, err := sysWrite(w.s.fd, b)
 		b = b[n:]
 		if err != nil && err != errWouldBlock {
 			w.err = w.s.opError("write", err)
 			return w.err
 		}
-	}
-	if len(b) > 0 {
-		if w.off > 0 && w.off >= len(w.buf)/2 {
-			w.buf, w.off = w.buf[:copy(w.buf, w.buf[w.off:])], 0
+		if len(b) == 0 {
+			return nil
 		}
-		w.buf = append(w.buf, b...)
 	}
+	if w.off > 0 && w.off >= len(w.buf)/2 {
+		w.buf, w.off = w.buf[:copy(w.buf, w.buf[w.off:])], 0
+	}
+	w.buf = append(w.buf, b...)
+	if w.Buffered() >= writeHighWater {
+		w.flushOut() // keep the buffer bounded: send now, or wait for writable
+		return nil
+	}
+	w.queue()
 	return nil
 }
 
@@ -80,11 +94,11 @@ func (w *StreamWriter) writeRaw(b []byte) error {
 // socket (transport.get_write_buffer_size()). Loop goroutine only.
 func (w *StreamWriter) Buffered() int { return len(w.buf) - w.off }
 
-// Drain waits until every buffered byte has been handed to the kernel
-// (writer.drain()). With nothing buffered it returns at once, without
-// suspending; otherwise it suspends while the socket is full, and returns the
-// CancelledError if the task is cancelled meanwhile (the bytes stay
-// buffered). It returns the connection's error if a write or a read found the
+// Drain waits until it is appropriate to write again (writer.drain()): with
+// less than 64 KiB buffered it returns at once, without suspending (the loop
+// sends those bytes before it next polls); otherwise it sends the buffer,
+// suspending while the socket is full, and returns the CancelledError if the
+// task is cancelled meanwhile (the bytes stay buffered). It returns the connection's error if a write or a read found the
 // connection broken (ECONNRESET, EPIPE), and an error after Close (WaitClosed
 // is the wait there). Several tasks may drain at once. Loop goroutine only,
 // from a task with its ctx.
@@ -96,6 +110,8 @@ func (w *StreamWriter) Drain(ctx context.Context) error {
 		return w.err
 	case w.s.r.err != nil:
 		return w.s.r.err
+	case w.Buffered() < writeHighWater:
+		return nil // the loop sends it before it next polls
 	}
 	return w.flush(ctx)
 }
@@ -121,16 +137,7 @@ func (w *StreamWriter) flush(ctx context.Context) error {
 			return w.err
 		}
 	}
-	w.buf, w.off = w.buf[:0], 0
-	if cap(w.buf) > writeBufferKeep {
-		w.buf = nil
-	}
-	if w.eof == eofPending {
-		w.eof = eofSent
-		if err := sysShutdownWrite(w.s.fd); err != nil {
-			w.err = w.s.opError("shutdown", err)
-		}
-	}
+	w.sent()
 	return w.err
 }
 
@@ -140,9 +147,9 @@ func (w *StreamWriter) CanWriteEOF() bool { return w.s.tls == nil }
 
 // WriteEOF shuts down the sending side once the buffered bytes are sent
 // (writer.write_eof()): the peer reads the end of the stream and can still
-// send. It never suspends: with bytes buffered, the next Drain sends the end
-// after them. Writes after it fail. Calling it twice does nothing. Loop
-// goroutine only.
+// send. It never suspends: with bytes buffered, the end follows them when the
+// loop (or a Drain) has sent them. Writes after it fail. Calling it twice
+// does nothing. Loop goroutine only.
 func (w *StreamWriter) WriteEOF() error {
 	switch {
 	case !w.CanWriteEOF():
@@ -175,6 +182,9 @@ func (w *StreamWriter) Close() error {
 	}
 	if s.tls != nil {
 		s.tls.Close() // queues the close_notify alert; the socket stays ours
+	}
+	if w.Buffered() > 0 && s.fd >= 0 && !s.loop.closed.Load() {
+		w.flushOut() // what the kernel takes now needs no closing task
 	}
 	s.closing = true
 	if w.Buffered() == 0 || w.err != nil || s.fd < 0 || s.loop.closed.Load() {
