@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +30,17 @@ type epollPoller struct {
 	// events is the kernel's output buffer, reused by every Wait so that
 	// waiting does not allocate. Loop goroutine only.
 	events []unix.EpollEvent
+
+	// The blocking wait goes through the Go runtime's own netpoller (see
+	// waitNetpoll): file is epfd registered with it, rc its raw access.
+	// Both nil if the runtime would not take epfd; Wait then blocks in
+	// epoll_wait itself. Loop goroutine only, like the fields below.
+	file        *os.File
+	rc          syscall.RawConn
+	deadlineSet bool // file has a read deadline from the last blocking wait
+	n           int  // the netpoll callback's results
+	waitErr     error
+	look        func(uintptr) bool // the netpoll callback, made once
 }
 
 var _ Poller = (*epollPoller)(nil)
@@ -51,12 +63,33 @@ func newEpoll() (*epollPoller, error) {
 		unix.Close(epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	return &epollPoller{
+	p := &epollPoller{
 		epfd:    epfd,
 		waker:   waker{readFD: wakefd, writeFD: wakefd, token: eventfdOne[:]},
 		watched: make(map[int]struct{}),
 		events:  make([]unix.EpollEvent, epollEvents),
-	}, nil
+	}
+	p.attachNetpoll()
+	return p, nil
+}
+
+// attachNetpoll hands epfd to the Go runtime's netpoller, which watches it
+// like a socket: an epoll descriptor is readable while any descriptor it
+// watches is ready (Linux allows nesting). O_NONBLOCK on epfd changes nothing
+// for epoll_wait, but it is how os.NewFile knows the descriptor is pollable.
+// If the runtime does not take it, the poller keeps blocking in epoll_wait.
+func (p *epollPoller) attachNetpoll() {
+	if err := unix.SetNonblock(p.epfd, true); err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(p.epfd), "asyncio-epoll")
+	rc, err := f.SyscallConn()
+	if err != nil || f.SetReadDeadline(time.Time{}) != nil { // no deadline support: not in the netpoller
+		f.Close()
+		return
+	}
+	p.file, p.rc = f, rc
+	p.look = p.lookOnce
 }
 
 // Control sets fd's interest. An ev without Readable or Writable stops
@@ -138,7 +171,13 @@ func (p *epollPoller) Wait(timeout time.Duration, buf []Event) ([]Event, error) 
 	if p.epfd < 0 {
 		return buf, os.ErrClosed
 	}
-	n, err := p.wait(timeout)
+	var n int
+	var err error
+	if timeout != 0 && p.rc != nil {
+		n, err = p.waitNetpoll(timeout)
+	} else {
+		n, err = p.wait(timeout)
+	}
 	if err != nil {
 		return buf, os.NewSyscallError("epoll_wait", err)
 	}
@@ -174,6 +213,54 @@ func (p *epollPoller) wait(timeout time.Duration) (int, error) {
 	}
 }
 
+// waitNetpoll is the blocking wait, done the way the Go runtime waits for
+// sockets: the loop's goroutine parks in the runtime's netpoller until epfd
+// is readable (or the deadline passes), and epoll_wait is only ever called
+// with a zero timeout, to collect what is ready. A goroutine blocked in a
+// system call instead holds its thread, makes sysmon take its P away and wake
+// another thread, and costs futex calls and context switches on every wait;
+// a parked goroutine costs what a goroutine server's idle connection costs.
+//
+// The callback always looks before it waits, as every Go read does: the
+// runtime forgets a readiness edge that came before the wait began, so only
+// a look can see what arrived since the loop's last poll. A blocking wait
+// thus costs two epoll_wait(0) calls, one before parking and one after the
+// wake-up, and the runtime's own epoll_wait, which it shares with every
+// goroutine waiting for I/O.
+func (p *epollPoller) waitNetpoll(timeout time.Duration) (int, error) {
+	switch {
+	case timeout > 0:
+		p.file.SetReadDeadline(time.Now().Add(timeout))
+		p.deadlineSet = true
+	case p.deadlineSet:
+		p.file.SetReadDeadline(time.Time{})
+		p.deadlineSet = false
+	}
+	p.n, p.waitErr = 0, nil
+	if err := p.rc.Read(p.look); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, nil // the timeout passed
+		}
+		return 0, err
+	}
+	return p.n, p.waitErr
+}
+
+// lookOnce is waitNetpoll's callback: it reports true when it has events (or
+// an error) for Wait, false to wait for the next readiness edge.
+func (p *epollPoller) lookOnce(uintptr) bool {
+	n, err := unix.EpollWait(p.epfd, p.events, 0)
+	switch {
+	case err == unix.EINTR:
+		return false
+	case err != nil:
+		p.waitErr = err
+		return true
+	}
+	p.n = n
+	return n > 0
+}
+
 // msTimeout converts a Wait timeout to epoll_wait's milliseconds. It rounds
 // up: rounding 300µs down to 0 would turn a short timer wait into a busy
 // loop of non-blocking polls. Negative means forever (-1).
@@ -202,7 +289,12 @@ func (p *epollPoller) Close() error {
 	if err == os.ErrClosed {
 		return err
 	}
-	err = errors.Join(err, unix.Close(p.epfd))
+	if p.file != nil {
+		err = errors.Join(err, p.file.Close()) // leaves the netpoller, then closes epfd
+		p.file, p.rc = nil, nil
+	} else {
+		err = errors.Join(err, unix.Close(p.epfd))
+	}
 	p.epfd = -1
 	p.watched = nil
 	return os.NewSyscallError("close", err)
