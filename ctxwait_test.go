@@ -194,3 +194,51 @@ func TestDerivedContextFollowsTaskWithoutGoroutine(t *testing.T) {
 		stop() // unregisters from main's context
 	})
 }
+
+// On a virtual clock a derived context's deadline is a loop timer: an hour
+// of context.WithTimeout ends a two-hour Sleep after one virtual hour, at
+// once in real time.
+func TestDerivedContextDeadlineVirtualClock(t *testing.T) {
+	syncRun(t, func(ctx context.Context) {
+		l := asyncio.GetEventLoop()
+		start := l.Time()
+		c, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		err := asyncio.Sleep(c, 2*time.Hour)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Sleep(2h) under WithTimeout(1h): %v, want context.DeadlineExceeded", err)
+		}
+		// The deadline is real time; what is left of it when the Sleep
+		// begins (a few real microseconds less than an hour) is what the
+		// loop waits.
+		if got := l.Time() - start; got > time.Hour || got < time.Hour-time.Second {
+			t.Errorf("ended after %v of loop time, want 1h", got)
+		}
+	})
+}
+
+// A cancel function called by another task ends the await in the next
+// iteration, deterministically, even with nothing else to do and a virtual
+// clock that would otherwise jump (or report a deadlock).
+func TestDerivedContextCancelledByTaskIsDeterministic(t *testing.T) {
+	for range 20 {
+		syncRun(t, func(ctx context.Context) {
+			var cancel context.CancelFunc
+			var err error
+			var q asyncio.Queue[int]
+			w := syncSpawn(ctx, func(ctx context.Context) {
+				var c context.Context
+				c, cancel = context.WithCancel(ctx)
+				_, err = q.Get(c)
+			})
+			syncSpawn(ctx, func(ctx context.Context) {
+				asyncio.Sleep(ctx, time.Minute)
+				cancel()
+			})
+			w.Await(ctx)
+			if !errors.Is(err, context.Canceled) || asyncio.GetEventLoop().Time() != time.Minute {
+				t.Errorf("Get: %v at %v; want context.Canceled at 1m", err, asyncio.GetEventLoop().Time())
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package asyncio
 
 import (
+	"context"
 	"io"
 	"os"
 	"runtime"
@@ -25,6 +26,7 @@ type Loop struct {
 	ready       readyQueue     // tasks and callbacks to run, FIFO
 	flushq      []outFlusher   // writers with bytes to send before the next poll (writeflush.go)
 	spareFlushq []outFlusher   // flushq's previous backing array, reused
+	ctxWaits    []*ctxWait     // awaits watching a derived context (ctxwait.go)
 	timers      timerheap.Heap // sleeping tasks and CallLater handles
 	clock       Clock
 	poller      poll.Poller
@@ -148,6 +150,9 @@ func (l *Loop) poll() error {
 // until the earliest timer, or without limit (-1). With a VirtualClock it
 // returns 0 and the deadline to jump to instead of sleeping (jump < 0: none).
 func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
+	if len(l.ctxWaits) > 0 {
+		l.checkCtxWaits() // before deciding to block: a task may have cancelled one
+	}
 	if l.ready.Len() > 0 || l.stopping || l.pending.Load() || len(l.flushq) > 0 {
 		return 0, -1, nil
 	}
@@ -213,6 +218,8 @@ func (l *Loop) fireTimers() {
 			l.wake(o, nil, false)
 		case *Handle:
 			l.ready.Push(o)
+		case *ctxWait:
+			o.fire(context.DeadlineExceeded)
 		}
 	}
 }
