@@ -18,7 +18,7 @@
 # /proc/PID/stat, all threads) is read before and after, giving CPU µs per
 # request. System calls per request come from separate, shorter runs: counted
 # with `perf stat -e raw_syscalls:sys_enter` (no slow-down) where perf works,
-# and with `strace -c -f` (which slows the server a lot, so batching differs).
+# and with `strace -c -f` (which slows the server a lot, so timing differs).
 # Writes bench/resp/results/results.md and prints it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -86,8 +86,14 @@ have_strace=0
 command -v strace >/dev/null && have_strace=1
 ((have_strace)) || skipped+=("strace syscall counts (strace not installable)")
 have_perf=0
+perf_events=raw_syscalls:sys_enter
 if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -x, -o /dev/null -- true 2>/dev/null; then
   have_perf=1
+  # Count the calls a stream server makes one by one too, where the kernel
+  # has a tracepoint for them; the rest is "other".
+  for name in read write epoll_pwait epoll_wait nanosleep futex; do
+    perf stat -e "syscalls:sys_enter_$name" -x, -o /dev/null -- true 2>/dev/null && perf_events+=",syscalls:sys_enter_$name"
+  done
 else
   skipped+=("perf syscall counts (perf missing, or tracepoints not permitted)")
 fi
@@ -152,7 +158,7 @@ run_client() {                                                        # run_clie
   echo "$set $get"
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-declare -A port pid set_rps get_rps cpu_us sys_perf sys_strace strace_top
+declare -A port pid set_rps get_rps cpu_us sys_perf perf_top sys_strace strace_top
 
 # --- Start every server, pinned, each on a free port.
 next=16380
@@ -195,7 +201,7 @@ done
 # --- System calls per request, in separate runs of $sys_requests per test.
 for s in "${servers[@]}"; do
   if ((have_perf)); then
-    perf stat -e raw_syscalls:sys_enter -x, -o "$bin/perf.$s" -p "${pid[$s]}" &
+    perf stat -e "$perf_events" -x, -o "$bin/perf.$s" -p "${pid[$s]}" &
     perfpid=$!
     sleep 0.5
     run_client "${port[$s]}" "$sys_requests" >/dev/null
@@ -203,6 +209,11 @@ for s in "${servers[@]}"; do
     wait "$perfpid" || true
     calls=$(grep raw_syscalls "$bin/perf.$s" | cut -d, -f1)
     sys_perf[$s]=$(awk -v c="$calls" -v n="$sys_requests" 'BEGIN {printf "%.2f", c / (2 * n)}')
+    # Lines are "count,unit,event,...": per request, largest first, then the rest.
+    perf_top[$s]=$(awk -F, -v n="$sys_requests" -v all="$calls" '$3 ~ /^syscalls:sys_enter_/ && $1 > 0 {
+        sub(/^syscalls:sys_enter_/, "", $3); printf "%s %.3f\n", $3, $1 / (2 * n); all -= $1 }
+        END {printf "other %.3f\n", all / (2 * n)}' "$bin/perf.$s" |
+      sort -k2 -gr | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
   fi
   if ((have_strace)); then
     strace -c -f -p "${pid[$s]}" -o "$bin/strace.$s" 2>/dev/null &
@@ -217,7 +228,7 @@ for s in "${servers[@]}"; do
     strace_top[$s]=$(awk -v n="$sys_requests" '$1 ~ /^[0-9.]+$/ && $NF != "total" && NF >= 5 {printf "%s %.2f\n", $NF, $4 / (2 * n)}' "$bin/strace.$s" |
       sort -k2 -gr | head -4 | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
   fi
-  echo "run.sh: $s: syscalls/request perf ${sys_perf[$s]:-n/a}, strace ${sys_strace[$s]:-n/a} (${strace_top[$s]:-})" >&2
+  echo "run.sh: $s: syscalls/request perf ${sys_perf[$s]:-n/a} (${perf_top[$s]:-}), strace ${sys_strace[$s]:-n/a} (${strace_top[$s]:-})" >&2
 done
 
 # --- Report.
@@ -255,6 +266,12 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     for i in "${!a[@]}"; do line+="${line:+; }${a[$i]%.*}, ${b[$i]%.*}, ${c[$i]}"; done
     echo "- $s: $line"
   done
+  if ((have_perf)); then
+    echo
+    echo "System calls per request by name (perf):"
+    echo
+    for s in "${servers[@]}"; do echo "- $s: ${perf_top[$s]}"; done
+  fi
   if ((have_strace)); then
     echo
     echo "Most frequent system calls per request under strace:"
@@ -265,9 +282,9 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "Server CPU is utime+stime of the server process (all threads) from /proc/PID/stat ($clk ticks/s)"
   echo "over each measured run (SET and GET, $((2 * requests)) requests), connection set-up included;"
   echo "it leaves out softirq time (loopback TCP delivery). System calls were counted in separate runs"
-  echo "of $sys_requests requests per test: perf counts raw_syscalls:sys_enter without slowing the server;"
-  echo "strace -c -f slows it many times over, so more requests arrive per read and its reads per"
-  echo "request are lower than in an unslowed run (writes per reply are not affected)."
+  echo "of $sys_requests requests per test: perf counts syscall tracepoints without slowing the server;"
+  echo "strace -c -f slows it many times over, which changes how much arrives per read and how often"
+  echo "the Go runtime sleeps (nanosleep, futex), so read the perf figures first."
   if ((${#skipped[@]})); then
     echo
     echo "Skipped:"
