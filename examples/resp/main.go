@@ -83,7 +83,8 @@ func (s *store) serve(ctx context.Context, r *asyncio.StreamReader, w *asyncio.S
 		case errors.As(err, &perr):
 			// Redis answers a protocol error and closes the connection.
 			w.Write(appendError(out[:0], "ERR Protocol error: "+string(perr)))
-			return w.Drain(ctx)
+			w.Drain(ctx) // the connection closes either way
+			return nil
 		case err != nil:
 			return nil // end of stream, reset or cancelled: nothing to answer
 		case len(args) == 0:
