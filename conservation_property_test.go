@@ -177,6 +177,9 @@ func (h *cpHarness) await(k int, what string, parked bool, fn func() error) erro
 	c.anyCancel = c.pending
 	err := fn()
 	h.events++
+	if err != nil {
+		h.bump() // a refused grant may have been handed on
+	}
 	cancelled := cpCancelled(err)
 	h.logf("t%d: %s -> %v", k, what, cpErr(err))
 	switch {
@@ -185,7 +188,7 @@ func (h *cpHarness) await(k int, what string, parked bool, fn func() error) erro
 		h.fail("t%d: %s returned %v, but it was cancelled while parked (R1: a parked task that is cancelled gets the CancelledError, even if uncancelled before it resumes)", k, what, cpErr(err))
 	case c.pending && err == nil:
 		h.fail("t%d: %s returned nil while its cancellation was still requested (R2: a task woken with a grant and cancelled before it resumes gets the CancelledError and the grant is handed on)", k, what)
-	case c.wokenSure && !c.pending && !c.cancelledParked && err != nil:
+	case c.wokenSure && !c.pending && !c.cancelledParked && cancelled:
 		h.fail("t%d: %s returned %v, but it was woken with a grant and its cancellation was withdrawn by Uncancel before it resumed (R4)", k, what, cpErr(err))
 	case cancelled && !c.anyCancel:
 		h.fail("t%d: %s returned %v, but nobody cancelled it (R3)", k, what, cpErr(err))
@@ -309,7 +312,17 @@ func (h *cpHarness) cancelWoken(k int) {
 }
 
 func (h *cpHarness) yield(ctx context.Context) {
+	h.mainAwait()
 	asyncio.Sleep(ctx, 0)
+}
+
+// mainAwait is called before main awaits: a task woken with a grant may
+// resume inside a multi-step await (Condition.Wait) and park again, so main
+// no longer knows it is woken and not resumed.
+func (h *cpHarness) mainAwait() {
+	for _, c := range h.tasks {
+		c.wokenSure = false
+	}
 }
 
 // settle yields until no task has made a step for three yields.
@@ -377,6 +390,7 @@ func (h *cpHarness) step(ctx context.Context) {
 		if w.timed() {
 			d := time.Duration(1+h.r.IntN(3)) * time.Millisecond
 			h.logf("main: Sleep(%v)", d)
+			h.mainAwait()
 			asyncio.Sleep(ctx, d)
 		} else {
 			h.yield(ctx)
@@ -1063,6 +1077,8 @@ func (w *cpCondition) spawn(h *cpHarness, ctx context.Context) {
 		w.take(h, k)
 		var err error
 		for range n {
+			w.holder = -2 // Wait releases the lock (and may hand it to a waiter)
+			h.bump()
 			err = h.await(k, "Wait", true, func() error { return w.cond.Wait(ctx) })
 			w.take(h, k) // the caller holds the lock whatever Wait returns
 			if err != nil {
@@ -1146,7 +1162,23 @@ func (w *cpCondition) handoff(h *cpHarness, ctx context.Context) int {
 	return ks[h.r.IntN(len(ks))]
 }
 
-func (w *cpCondition) parked(h *cpHarness, k int) bool { return h.epochParked(k) }
+// parked: a task inside Wait takes the lock back, and may pass it on, with
+// no step the harness sees; so a task in Acquire is certainly parked only
+// while every task in Wait is certainly still waiting for a notification.
+func (w *cpCondition) parked(h *cpHarness, k int) bool {
+	if !h.epochParked(k) {
+		return false
+	}
+	if h.tasks[k].what == "Wait" {
+		return true
+	}
+	for j, c := range h.tasks {
+		if j != k && c.what == "Wait" && !h.epochParked(j) {
+			return false
+		}
+	}
+	return true
+}
 
 func (w *cpCondition) check(h *cpHarness) {
 	if w.holder != -2 && !w.lk.Locked() { // (locked with no holder: handed to a woken waiter)
@@ -1403,6 +1435,7 @@ func (w *cpSleep) spawn(h *cpHarness, ctx context.Context) {
 func (w *cpSleep) op(h *cpHarness, ctx context.Context) {
 	d := time.Duration(h.r.IntN(3)) * time.Millisecond
 	h.logf("main: Sleep(%v)", d)
+	h.mainAwait()
 	asyncio.Sleep(ctx, d)
 }
 
