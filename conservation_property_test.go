@@ -68,8 +68,11 @@ var (
 
 // cpTryPut and cpTryGet adapt Queue.TryPut and TryGet, so that a change of
 // their signatures is a one-line fix here.
-func cpTryPut(q *asyncio.Queue[int], v int) bool { return q.TryPut(v) }
-func cpTryGet(q *asyncio.Queue[int]) (int, bool) { return q.TryGet() }
+func cpTryPut(q *asyncio.Queue[int], v int) bool { return q.TryPut(v) == nil }
+func cpTryGet(q *asyncio.Queue[int]) (int, bool) {
+	v, err := q.TryGet()
+	return v, err == nil
+}
 
 const cpMaxTasks = 8
 
