@@ -26,6 +26,25 @@ type VirtualClock interface {
 	Jump(to time.Duration)
 }
 
+// after returns the loop time d after now, saturating at Never: a delay so
+// long that now + d would overflow means never (Sleep(ctx, Never) sleeps
+// forever, it does not wrap round to the past and return at once).
+func after(now, d time.Duration) time.Duration {
+	if d > 0 && now > Never-d {
+		return Never
+	}
+	return now + d
+}
+
+// msDuration converts MicroPython's milliseconds to a Duration, saturating at
+// Never instead of overflowing.
+func msDuration(ms int) time.Duration {
+	if int64(ms) > int64(Never/time.Millisecond) {
+		return Never
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
 // systemClock reads the monotonic clock relative to the loop's creation.
 type systemClock struct{ origin time.Time }
 

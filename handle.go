@@ -79,7 +79,7 @@ func (l *Loop) CallSoon(fn func()) *Handle {
 // with equal deadlines run in the order they were scheduled. Loop goroutine
 // only.
 func (l *Loop) CallLater(d time.Duration, fn func()) *Handle {
-	return l.CallAt(l.clock.Now()+d, fn)
+	return l.CallAt(after(l.clock.Now(), d), fn)
 }
 
 // CallAt schedules fn to run at loop time when (see Time; loop.call_at). Loop

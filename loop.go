@@ -158,6 +158,9 @@ func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
 	}
 	_, virtual := l.clock.(VirtualClock)
 	next := l.timers.Peek()
+	if next != nil && next.When == int64(Never) {
+		next = nil // only timers that never fire (Sleep(ctx, Never)): as good as none
+	}
 	if next == nil {
 		if virtual && l.external == 0 && len(l.fds) == 0 && l.live != nil {
 			return 0, -1, l.deadlockError()
@@ -209,7 +212,7 @@ func (l *Loop) fireTimers() {
 	now := int64(l.clock.Now())
 	for {
 		tm := l.timers.Peek()
-		if tm == nil || tm.When > now {
+		if tm == nil || tm.When > now || tm.When == int64(Never) {
 			return
 		}
 		l.timers.Pop()

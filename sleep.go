@@ -19,12 +19,12 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return t.yield()
 	}
 	l := t.loop
-	t.timer.When = int64(l.clock.Now() + d)
+	t.timer.When = int64(after(l.clock.Now(), d)) // Never: a timer that never fires
 	l.timers.Push(&t.timer)
 	return t.parkCtx(ctx, sleepAbort{})
 }
 
 // SleepMs is Sleep for ms milliseconds (MicroPython's asyncio.sleep_ms).
 func SleepMs(ctx context.Context, ms int) error {
-	return Sleep(ctx, time.Duration(ms)*time.Millisecond)
+	return Sleep(ctx, msDuration(ms))
 }

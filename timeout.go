@@ -39,10 +39,7 @@ type TimeoutScope struct {
 // to tell its own from others. body's context is done when the deadline
 // passes or the task's context is done. Must be called from a task.
 func Timeout(ctx context.Context, d time.Duration, body func(ctx context.Context) error) error {
-	when := Never
-	if d != Never {
-		when = currentTask(ctx, "Timeout").loop.clock.Now() + d
-	}
+	when := after(currentTask(ctx, "Timeout").loop.clock.Now(), d)
 	return TimeoutAt(ctx, when, body)
 }
 
@@ -173,5 +170,5 @@ func WaitForTask[T any](ctx context.Context, d time.Duration, t *Task[T]) (T, er
 // WaitForMs is WaitFor with a limit in milliseconds (MicroPython's
 // asyncio.wait_for_ms).
 func WaitForMs[T any](ctx context.Context, ms int, fn func(context.Context) (T, error)) (T, error) {
-	return WaitFor(ctx, time.Duration(ms)*time.Millisecond, fn)
+	return WaitFor(ctx, msDuration(ms), fn)
 }

@@ -144,7 +144,7 @@ func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Dura
 		}
 		var deadline time.Duration = Never
 		if timeout != Never {
-			deadline = w.waiter.loop.clock.Now() + timeout
+			deadline = after(w.waiter.loop.clock.Now(), timeout)
 		}
 		for taken := 0; taken < len(tasks); taken++ {
 			left := Never

@@ -229,7 +229,7 @@ func (p *epollPoller) wait(timeout time.Duration) (int, error) {
 // goroutine waiting for I/O.
 func (p *epollPoller) waitNetpoll(timeout time.Duration) (int, error) {
 	switch {
-	case timeout > 0:
+	case timeout > 0 && timeout < maxDeadline:
 		p.file.SetReadDeadline(time.Now().Add(timeout))
 		p.deadlineSet = true
 	case p.deadlineSet:
@@ -245,6 +245,10 @@ func (p *epollPoller) waitNetpoll(timeout time.Duration) (int, error) {
 	}
 	return p.n, p.waitErr
 }
+
+// maxDeadline is the longest timeout waitNetpoll turns into a deadline; a
+// longer one (a timer centuries away) waits without one.
+const maxDeadline = 100 * 365 * 24 * time.Hour
 
 // lookOnce is waitNetpoll's callback: it reports true when it has events (or
 // an error) for Wait, false to wait for the next readiness edge.
