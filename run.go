@@ -172,6 +172,10 @@ func (l *Loop) runUntil(t *task) error {
 			if len(l.flushq) > 0 {
 				l.flushWrites() // phase 5: a stream written to without ever waiting
 			}
+			if l.stopping { // Stop during this batch: this iteration was the last
+				l.stopping = false
+				break
+			}
 			continue
 		}
 		if err := l.runOnce(); err != nil {
@@ -185,9 +189,10 @@ func (l *Loop) runUntil(t *task) error {
 	return nil
 }
 
-// Stop makes RunForever or RunUntilComplete return after the current
-// iteration: the callbacks and tasks already ready run once more, what they
-// schedule runs the next time the loop runs (loop.stop). If the loop is not
+// Stop makes RunForever or RunUntilComplete return at the end of the current
+// iteration (loop.stop): the callbacks and tasks of the batch being run
+// finish it, and what they schedule (a new task's first step, a task's
+// resumption after Sleep(0)) runs the next time the loop runs. If the loop is not
 // running, the next run does one iteration and returns. Loop goroutine only.
 func (l *Loop) Stop() { l.stopping = true }
 

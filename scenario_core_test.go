@@ -46,6 +46,7 @@ var coreScenarios = map[string]scenario{
 	"timeout_nested":               {run: scnTimeoutNested},
 	"exception_handler":            {run: scnExceptionHandler, knownDiff: exceptionHandlerDiff},
 	"stop_run_forever":             {run: scnStopRunForever},
+	"stop_task":                    {run: scnStopTask},
 	"task_result_await_twice":      {run: scnTaskResultAwaitTwice},
 	"done_callbacks":               {run: scnDoneCallbacks, knownDiff: doneCallbacksDiff},
 	"self_cancel":                  {run: scnSelfCancel},
@@ -787,6 +788,34 @@ func scnStopRunForever(t *testing.T, w io.Writer) {
 	say(w, "is_running", l.IsRunning())
 	check(l.Close())
 	say(w, "is_closed", l.IsClosed())
+}
+
+func scnStopTask(t *testing.T, w io.Writer) {
+	l := asyncio.NewEventLoop() // no debug checks: the loop's fast path must stop too
+	l.SetDebug(false)
+	l.CreateTask(func(ctx context.Context) (any, error) {
+		say(w, "task: calling stop")
+		l.Stop()
+		asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			say(w, "t: runs")
+			return nil, nil
+		})
+		if err := asyncio.Sleep(ctx, 0); err != nil {
+			return nil, err
+		}
+		say(w, "task: after sleep(0)")
+		l.Stop()
+		return nil, nil
+	})
+	if err := l.RunForever(); err != nil {
+		t.Errorf("RunForever: %v", err)
+	}
+	say(w, "run_forever returned 1")
+	if err := l.RunForever(); err != nil {
+		t.Errorf("RunForever: %v", err)
+	}
+	say(w, "run_forever returned 2")
+	l.Close()
 }
 
 func scnTaskResultAwaitTwice(t *testing.T, w io.Writer) {
