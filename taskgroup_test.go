@@ -3,6 +3,7 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -283,4 +284,34 @@ func TestTaskGroupNilBody(t *testing.T) {
 		})
 		return nil, nil
 	})
+}
+
+// A failing group returns a *GroupError; a failed inner group is a nested
+// GroupError among the outer group's failures.
+func ExampleGroupError() {
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		err := asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+			tg.Go(func(ctx context.Context) error {
+				asyncio.Sleep(ctx, time.Hour) // cancelled when the other child fails
+				return errors.New("cleanup failed")
+			})
+			tg.Go(func(ctx context.Context) error {
+				return asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+					tg.Go(func(ctx context.Context) error { return errors.New("no route") })
+					return nil
+				})
+			})
+			return nil
+		})
+		var ge *asyncio.GroupError
+		fmt.Println(errors.As(err, &ge), len(ge.Errs), errors.Is(err, context.Canceled))
+		fmt.Println(err)
+		return nil, nil
+	})
+	// Output:
+	// true 2 false
+	// asyncio: unhandled errors in a TaskGroup (2 failures)
+	//   - asyncio: unhandled errors in a TaskGroup (1 failure)
+	//       - no route
+	//   - cleanup failed
 }
