@@ -21,6 +21,7 @@ func Gather[T any](ctx context.Context, fns ...func(context.Context) (T, error))
 
 // GatherTasks is Gather for tasks that already exist.
 func GatherTasks[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
+	checkTasks(tasks, "GatherTasks")
 	if err := gather(ctx, tasks, false); err != nil {
 		return nil, err
 	}
@@ -41,6 +42,7 @@ func GatherAll[T any](ctx context.Context, fns ...func(context.Context) (T, erro
 
 // GatherAllTasks is GatherAll for tasks that already exist.
 func GatherAllTasks[T any](ctx context.Context, tasks ...*Task[T]) ([]Result[T], error) {
+	checkTasks(tasks, "GatherAllTasks")
 	if err := gather(ctx, tasks, true); err != nil {
 		return nil, err
 	}

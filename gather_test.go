@@ -3,6 +3,7 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +100,21 @@ func TestGatherTasksAlreadyDone(t *testing.T) {
 		if _, err := asyncio.GatherTasks(ctx, b, a); err != e2 {
 			t.Errorf("GatherTasks = %v, want e2", err)
 		}
+		return nil, nil
+	})
+}
+
+// Defect 8: a nil task panics at the call with a message that names it.
+func TestGatherNilTaskMisuse(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		ok := asyncio.CreateTask(ctx, sleeper(0, 1))
+		if got := panicText(func() { asyncio.GatherTasks(ctx, ok, nil) }); !strings.HasPrefix(got, "asyncio: GatherTasks called with a nil task at index 1") {
+			t.Errorf("GatherTasks panic %q", got)
+		}
+		if got := panicText(func() { asyncio.GatherAllTasks(ctx, nil, ok) }); !strings.HasPrefix(got, "asyncio: GatherAllTasks called with a nil task at index 0") {
+			t.Errorf("GatherAllTasks panic %q", got)
+		}
+		ok.Await(ctx)
 		return nil, nil
 	})
 }

@@ -1,9 +1,6 @@
 package asyncio
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // TaskGroup holds tasks whose lifetimes are tied to one block of code
 // (asyncio.TaskGroup, Trio's nursery). Create it with WithTaskGroup. Loop
@@ -11,11 +8,15 @@ import (
 //
 // The rules, as in CPython: the block waits for every task spawned into the
 // group. The first task that fails cancels the others and the block itself;
-// all the failures come back joined with errors.Join, so errors.Is and
-// errors.As reach each one (a panic comes back as a *PanicError with the
-// child's stack). If the task running the block is cancelled from outside,
-// the children are cancelled too and the cancellation propagates (it is
-// never swallowed). Cancel ends the whole group early, without an error.
+// all the failures come back in one *GroupError, so errors.Is and errors.As
+// reach each one (a panic comes back as a *PanicError with the child's
+// stack; a child's own failed group comes back as a nested *GroupError).
+// Cancellations are never failures. If the task running the block is
+// cancelled from outside, the children are cancelled too; with no failures
+// the cancellation propagates (it is never swallowed), and with failures the
+// group returns the *GroupError while the cancellation stays requested, so
+// the task's next await returns it (CPython 3.13). Cancel ends the whole
+// group early, without an error.
 type TaskGroup struct {
 	parent      *task
 	ctx         context.Context    // the block's context: children inherit its values
@@ -31,10 +32,13 @@ type TaskGroup struct {
 
 // WithTaskGroup runs body with a new TaskGroup and returns when body and
 // every task spawned into the group have finished (async with TaskGroup()).
-// It suspends the calling task while children run and returns the joined
-// failures, or the cancellation if the calling task was cancelled from
-// outside. Must be called from a task.
+// It suspends the calling task while children run and returns a *GroupError
+// holding the failures, else the CancelledError if the calling task was
+// cancelled from outside, else nil. Must be called from a task.
 func WithTaskGroup(ctx context.Context, body func(ctx context.Context, tg *TaskGroup) error) (err error) {
+	if body == nil {
+		misuse("WithTaskGroup called with a nil body; pass the function that spawns the group's tasks")
+	}
 	t := currentTask(ctx, "WithTaskGroup")
 	tg := &TaskGroup{parent: t, ctx: ctx, children: map[*task]struct{}{}, baseCancels: t.cancels}
 	panicked := true
@@ -62,6 +66,9 @@ func WithTaskGroup(ctx context.Context, body func(ctx context.Context, tg *TaskG
 // Go spawns fn into the group as a new task and returns it (tg.create_task).
 // It panics if the group has finished or is shutting down after a failure.
 func (tg *TaskGroup) Go(fn func(ctx context.Context) error, name ...string) AnyTask {
+	if fn == nil {
+		misuse("TaskGroup.Go called with a nil function; pass the function the task should run")
+	}
 	return GroupTask(tg, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, name...)
 }
 
@@ -143,15 +150,26 @@ func (tg *TaskGroup) abort(t *task) bool {
 	return false
 }
 
-// result joins the failures, adding the cancellation if the parent was
-// cancelled from outside (counted with Cancelling, as Timeout does).
+// result is the group's outcome, as CPython 3.13's TaskGroup.__aexit__ decides
+// it: failures win over a cancellation. With failures, a cancellation of the
+// parent from outside (any request left after taking back our own) is
+// re-requested, so it is delivered at the parent's next await instead of
+// being lost or mixed into the failures. Without failures, a cancellation
+// from outside (counted with Cancelling, as Timeout does) propagates.
 func (tg *TaskGroup) result() error {
 	p := tg.parent
 	if tg.ownCancel {
 		p.Uncancel()
 	}
-	if p.cancels > tg.baseCancels {
-		tg.errs = append(tg.errs, &CancelledError{Msg: p.cancelMsg})
+	if len(tg.errs) > 0 {
+		if p.cancels > 0 {
+			p.Uncancel() // uncancel then cancel: the count stays, the delivery is due again
+			p.requestCancel(p.cancelMsg)
+		}
+		return &GroupError{Errs: tg.errs}
 	}
-	return errors.Join(tg.errs...)
+	if p.cancels > tg.baseCancels {
+		return &CancelledError{Msg: p.cancelMsg}
+	}
+	return nil
 }

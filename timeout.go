@@ -39,6 +39,9 @@ type TimeoutScope struct {
 // to tell its own from others. body's context is done when the deadline
 // passes or the task's context is done. Must be called from a task.
 func Timeout(ctx context.Context, d time.Duration, body func(ctx context.Context) error) error {
+	if body == nil {
+		misuse("Timeout called with a nil body; pass the function to run under the deadline")
+	}
 	when := after(currentTask(ctx, "Timeout").loop.clock.Now(), d)
 	return TimeoutAt(ctx, when, body)
 }
@@ -46,6 +49,9 @@ func Timeout(ctx context.Context, d time.Duration, body func(ctx context.Context
 // TimeoutAt is Timeout with an absolute deadline on the loop's clock (see
 // Loop.Time; asyncio.timeout_at).
 func TimeoutAt(ctx context.Context, when time.Duration, body func(ctx context.Context) error) error {
+	if body == nil {
+		misuse("TimeoutAt called with a nil body; pass the function to run under the deadline")
+	}
 	t := currentTask(ctx, "Timeout")
 	s := &TimeoutScope{t: t, cancelling: t.cancels}
 	s.ctx = scopeContext{parent: ctx, t: t, scope: s}
@@ -122,13 +128,21 @@ func (s *TimeoutScope) exit(err error) error {
 }
 
 // WaitFor runs fn in the calling task with a time limit (asyncio.wait_for).
-// If fn does not return within d, it is cancelled at its current await and,
-// once it has returned, WaitFor returns ErrTimeout (matching
-// context.DeadlineExceeded). If the caller is cancelled from outside, that
-// cancellation propagates and is not turned into a timeout. With d <= 0, as in
-// asyncio, fn does not run at all: WaitFor yields once and returns ErrTimeout.
-// To put a limit on an existing task, use WaitForTask.
+// If fn does not return within d, it is cancelled at its current await. Once
+// it has returned, WaitFor returns ErrTimeout (matching
+// context.DeadlineExceeded) if fn let the cancellation propagate; if fn
+// caught the cancellation and returned a value or another error, WaitFor
+// returns that instead (CPython 3.12's rule: wait_for is timeout() around the
+// await). If the caller is cancelled from outside, that cancellation
+// propagates and is not turned into a timeout. With d <= 0, as in asyncio,
+// fn does not run at all: WaitFor yields once and returns ErrTimeout (CPython
+// cancels the coroutine before it starts). To bound work that may already be
+// done, use WaitForTask or WaitForFuture, which return a finished outcome at
+// once whatever d is.
 func WaitFor[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		misuse("WaitFor called with a nil function; pass the function to run under the time limit")
+	}
 	var res T
 	if d <= 0 {
 		if err := currentTask(ctx, "WaitFor").yield(); err != nil {
@@ -152,6 +166,9 @@ func WaitFor[T any](ctx context.Context, d time.Duration, fn func(context.Contex
 // t is cancelled and, once it has finished, ErrTimeout is returned. A task
 // that has already finished gives its outcome at once, whatever d is.
 func WaitForTask[T any](ctx context.Context, d time.Duration, t *Task[T]) (T, error) {
+	if t == nil {
+		misuse("WaitForTask called with a nil task; pass the task returned by CreateTask")
+	}
 	if t.state == stateDone {
 		return t.Result()
 	}
@@ -165,6 +182,31 @@ func WaitForTask[T any](ctx context.Context, d time.Duration, t *Task[T]) (T, er
 		return t.Result()
 	}
 	return WaitFor(ctx, d, t.Await)
+}
+
+// WaitForFuture awaits f for at most d (asyncio.wait_for on a future). A
+// done future gives its outcome at once, whatever d is. Otherwise, as in
+// asyncio, a timeout cancels f and returns ErrTimeout; with d <= 0 f is
+// cancelled at once and WaitForFuture yields once before returning
+// ErrTimeout. If the caller is cancelled, f is cancelled too and the
+// caller's CancelledError is returned.
+func WaitForFuture[T any](ctx context.Context, d time.Duration, f *Future[T]) (T, error) {
+	if f == nil {
+		misuse("WaitForFuture called with a nil future; pass the future made by NewFuture")
+	}
+	if f.Done() {
+		return f.Result()
+	}
+	if d <= 0 {
+		t := currentTask(ctx, "WaitForFuture")
+		f.Cancel()
+		var zero T
+		if err := t.yield(); err != nil {
+			return zero, err
+		}
+		return zero, ErrTimeout
+	}
+	return WaitFor(ctx, d, f.Await)
 }
 
 // WaitForMs is WaitFor with a limit in milliseconds (MicroPython's

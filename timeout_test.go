@@ -3,6 +3,8 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,4 +169,121 @@ func TestNestedTimeouts(t *testing.T) {
 		}
 		return nil, nil
 	})
+}
+
+// panicText runs f and returns what it panicked with ("" if it did not).
+func panicText(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
+}
+
+// Defect 8: nil bodies and nil tasks panic at the call with a message that
+// names the mistake, not with a nil dereference deep inside.
+func TestTimeoutWaitForNilMisuse(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		for _, c := range []struct {
+			f    func()
+			want string
+		}{
+			{func() { asyncio.Timeout(ctx, time.Second, nil) }, "asyncio: Timeout called with a nil body"},
+			{func() { asyncio.TimeoutAt(ctx, time.Second, nil) }, "asyncio: TimeoutAt called with a nil body"},
+			{func() { asyncio.WaitFor[int](ctx, time.Second, nil) }, "asyncio: WaitFor called with a nil function"},
+			{func() { asyncio.WaitFor[int](ctx, 0, nil) }, "asyncio: WaitFor called with a nil function"},
+			{func() { asyncio.WaitForMs[int](ctx, 10, nil) }, "asyncio: WaitFor called with a nil function"},
+			{func() { asyncio.WaitForTask[int](ctx, time.Second, nil) }, "asyncio: WaitForTask called with a nil task"},
+			{func() { asyncio.WaitForFuture[int](ctx, time.Second, nil) }, "asyncio: WaitForFuture called with a nil future"},
+		} {
+			if got := panicText(c.f); !strings.HasPrefix(got, c.want) {
+				t.Errorf("panic %q, want %q", got, c.want)
+			}
+		}
+		return nil, nil
+	})
+}
+
+// Defect 18: work that catches the cancellation of an expired WaitFor and
+// returns a value gives that value, not ErrTimeout (CPython 3.12+: wait_for
+// is timeout() around the await, and timeout() raises TimeoutError only for
+// a CancelledError).
+func TestWaitForWorkSwallowsCancellation(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		v, err := asyncio.WaitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (int, error) {
+			if err := asyncio.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+				return 0, err
+			}
+			asyncio.CurrentTask(ctx).Uncancel() // the work decides to go on
+			return 42, nil
+		})
+		if v != 42 || err != nil {
+			t.Errorf("WaitFor = %v, %v; want 42, nil", v, err)
+		}
+		v, err = asyncio.WaitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (int, error) {
+			asyncio.Sleep(ctx, time.Hour)
+			return 7, errors.New("own error")
+		})
+		if v != 7 || err == nil || err.Error() != "own error" {
+			t.Errorf("WaitFor = %v, %v; want 7, own error", v, err)
+		}
+		return nil, nil
+	})
+}
+
+// API gap: WaitForFuture returns a done future's outcome whatever the limit
+// (asyncio.wait_for(done_future, 0) returns its result); a pending future is
+// cancelled on timeout, at once for a limit <= 0, as in asyncio.
+func TestWaitForFuture(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		l := asyncio.GetEventLoop()
+		done := asyncio.NewFuture[int](ctx)
+		done.SetResult(5)
+		for _, d := range []time.Duration{0, -time.Second, time.Second} {
+			if v, err := asyncio.WaitForFuture(ctx, d, done); v != 5 || err != nil {
+				t.Errorf("done future, limit %v: %v %v", d, v, err)
+			}
+		}
+		failed := asyncio.NewFuture[int](ctx)
+		e := errors.New("failed")
+		failed.SetErr(e)
+		if _, err := asyncio.WaitForFuture(ctx, 0, failed); err != e {
+			t.Errorf("failed future: %v", err)
+		}
+		pending := asyncio.NewFuture[int](ctx)
+		if _, err := asyncio.WaitForFuture(ctx, 0, pending); err != asyncio.ErrTimeout || !pending.Cancelled() {
+			t.Errorf("pending future, limit 0: %v cancelled=%v", err, pending.Cancelled())
+		}
+		slow := asyncio.NewFuture[int](ctx)
+		t0 := l.Time()
+		if _, err := asyncio.WaitForFuture(ctx, time.Second, slow); err != asyncio.ErrTimeout || !slow.Cancelled() || l.Time()-t0 != time.Second {
+			t.Errorf("pending future, limit 1s: %v cancelled=%v after %v", err, slow.Cancelled(), l.Time()-t0)
+		}
+		soon := asyncio.NewFuture[int](ctx)
+		l.CallLater(100*time.Millisecond, func() { soon.SetResult(9) })
+		if v, err := asyncio.WaitForFuture(ctx, time.Second, soon); v != 9 || err != nil {
+			t.Errorf("future set in time: %v %v", v, err)
+		}
+		return nil, nil
+	})
+}
+
+// WaitForFuture bounds the wait for a future; a future that is already done
+// gives its result even with a zero limit.
+func ExampleWaitForFuture() {
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		f := asyncio.NewFuture[string](ctx)
+		f.SetResult("ready")
+		v, err := asyncio.WaitForFuture(ctx, 0, f)
+		fmt.Println(v, err)
+		late := asyncio.NewFuture[string](ctx)
+		_, err = asyncio.WaitForFuture(ctx, time.Millisecond, late)
+		fmt.Println(err, late.Cancelled())
+		return nil, nil
+	})
+	// Output:
+	// ready <nil>
+	// asyncio: timeout true
 }

@@ -3,6 +3,7 @@ package asyncio
 import (
 	"context"
 	"iter"
+	"reflect"
 	"time"
 )
 
@@ -84,6 +85,11 @@ func (w *watcher) park(timeout time.Duration) error {
 // far. It suspends unless mode is already satisfied; it returns the
 // CancelledError if the calling task is cancelled. Must be called from a task.
 func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Duration) (done, pending []AnyTask, err error) {
+	for i, at := range tasks {
+		if at == nil || reflect.ValueOf(at).IsNil() {
+			misuse("Wait called with a nil task at index %d; pass the tasks returned by CreateTask", i)
+		}
+	}
 	w := &watcher{waiter: currentTask(ctx, "Wait")}
 	unfinished := 0
 	for _, at := range tasks {
@@ -129,6 +135,7 @@ func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Dura
 // if the calling task is cancelled, it yields (nil, the CancelledError) and
 // stops. Must be ranged over from a task.
 func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Duration) iter.Seq2[*Task[T], error] {
+	checkTasks(tasks, "AsCompleted")
 	return func(yield func(*Task[T], error) bool) {
 		w := &watcher{waiter: currentTask(ctx, "AsCompleted")}
 		defer func() { w.over = true }()
@@ -168,11 +175,26 @@ func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Dura
 	}
 }
 
+// checkTasks panics if a task in tasks is nil, naming op.
+func checkTasks[T any](tasks []*Task[T], op string) {
+	for i, t := range tasks {
+		if t == nil {
+			misuse("%s called with a nil task at index %d; pass the tasks returned by CreateTask", op, i)
+		}
+	}
+}
+
 // Shield awaits t but protects it from the caller's cancellation
 // (asyncio.shield): if the calling task is cancelled, Shield returns the
 // CancelledError at once while t keeps running. Otherwise it returns t's
-// outcome. Must be called from a task.
+// outcome. The shielded task is the caller's own t, so it stays reachable:
+// after a cancelled Shield, t.Done, t.Cancelled and t.Await tell what became
+// of it (CPython's shield hides the inner task behind an outer future). Must
+// be called from a task.
 func Shield[T any](ctx context.Context, t *Task[T]) (T, error) {
+	if t == nil {
+		misuse("Shield called with a nil task; pass the task to protect, as returned by CreateTask")
+	}
 	if t.state != stateDone {
 		cur := currentTask(ctx, "Shield")
 		t.joiners.PushBack(&cur.node)

@@ -3,6 +3,7 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +105,29 @@ func TestShield(t *testing.T) {
 		if v, err := asyncio.Shield(ctx, inner); v != 7 || err != nil {
 			t.Errorf("shield of finished task: %v %v", v, err)
 		}
+		return nil, nil
+	})
+}
+
+// Defect 8: a nil task panics at the call with a message that names it.
+func TestWaitNilTaskMisuse(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		ok := asyncio.CreateTask(ctx, sleeper(0, 1))
+		var typedNil *asyncio.Task[int]
+		for _, c := range []struct {
+			f    func()
+			want string
+		}{
+			{func() { asyncio.Wait(ctx, []asyncio.AnyTask{ok, nil}, asyncio.AllCompleted, asyncio.Never) }, "asyncio: Wait called with a nil task at index 1"},
+			{func() { asyncio.Wait(ctx, []asyncio.AnyTask{typedNil}, asyncio.AllCompleted, asyncio.Never) }, "asyncio: Wait called with a nil task at index 0"},
+			{func() { asyncio.AsCompleted(ctx, []*asyncio.Task[int]{ok, nil}, asyncio.Never) }, "asyncio: AsCompleted called with a nil task at index 1"},
+			{func() { asyncio.Shield[int](ctx, nil) }, "asyncio: Shield called with a nil task"},
+		} {
+			if got := panicText(c.f); !strings.HasPrefix(got, c.want) {
+				t.Errorf("panic %q, want %q", got, c.want)
+			}
+		}
+		ok.Await(ctx)
 		return nil, nil
 	})
 }
