@@ -86,13 +86,18 @@ func (e *PanicError) Unwrap() error {
 // called.
 type GoexitError struct {
 	Task  string // the name of the task that called runtime.Goexit
+	Where string // "function file:line" that called Goexit (or t.Fatal...), if found
 	Stack []byte // the task's stack during the Goexit (runtime/debug.Stack)
 }
 
 func (e *GoexitError) Error() string {
-	return fmt.Sprintf("asyncio: task %q called runtime.Goexit (for example through t.Fatal, t.FailNow "+
+	where := ""
+	if e.Where != "" {
+		where = " in " + e.Where
+	}
+	return fmt.Sprintf("asyncio: task %q called runtime.Goexit%s (for example through t.Fatal, t.FailNow "+
 		"or t.SkipNow), which ended it; in a test, report failures from a task with t.Error and return\n\n%s",
-		e.Task, e.Stack)
+		e.Task, where, e.Stack)
 }
 
 // AwaitCycleError is returned by the Task.Await that would close a cycle of

@@ -39,7 +39,10 @@ func TestGoexitEndsOnlyThatTask(t *testing.T) {
 		if !errors.As(err, &ge) || ge.Task != "quitter" {
 			t.Fatalf("quitter's error = %v, want a *GoexitError of quitter", err)
 		}
-		for _, want := range []string{"runtime.Goexit", "t.Fatal", "goexit_test.go"} {
+		if !strings.Contains(ge.Where, "TestGoexitEndsOnlyThatTask") || !strings.Contains(ge.Where, "goexit_test.go:") {
+			t.Errorf("Where = %q, want the function and line that called Goexit", ge.Where)
+		}
+		for _, want := range []string{"runtime.Goexit in ", "t.Fatal", "goexit_test.go"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error lacks %q:\n%v", want, err)
 			}
@@ -107,8 +110,8 @@ func TestTFatalInTask(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestTFatalInTask$", "-test.v")
 	cmd.Env = append(os.Environ(), "ASYNCIO_TFATAL_CHILD=1")
 	out, _ := cmd.CombinedOutput() // the child fails: t.Fatal marks it so
-	for _, want := range []string{"fatal inside a task", "RUN RETURNED: asyncio: task \"fataler\" called runtime.Goexit",
-		"t.Fatal", "goexit_test.go"} {
+	for _, want := range []string{"fatal inside a task", "RUN RETURNED: asyncio: task \"fataler\" called runtime.Goexit in ",
+		"TestTFatalInTask", "t.Fatal", "goexit_test.go"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("child output lacks %q:\n%s", want, out)
 		}

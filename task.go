@@ -133,7 +133,7 @@ func (t *Task[T]) runFn() {
 func (t *task) recoverPanic(r any) {
 	switch {
 	case r == nil:
-		t.err = &GoexitError{Task: t.Name(), Stack: debug.Stack()}
+		t.err = newGoexitError(t)
 	case r == coro.ErrKilled:
 		t.err = &CancelledError{Msg: "event loop closed while the task was pending"}
 	default:
