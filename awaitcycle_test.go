@@ -89,3 +89,49 @@ func TestAwaitChainCancelledByWaitFor(t *testing.T) {
 		t.Fatalf("Run error = %v, want ErrTimeout", err)
 	}
 }
+
+// A cycle through a Gather (a gathers b, b awaits a) is refused at b's Await,
+// even inside WaitFor, which could not break it: cancelling b would be
+// forwarded to a, and by the Gather back to b.
+func TestAwaitCycleThroughGather(t *testing.T) {
+	_, err := asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var b *asyncio.Task[int]
+		a := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			_, err := asyncio.GatherTasks(ctx, b)
+			return 0, err
+		}, "a")
+		b = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.WaitFor(ctx, time.Second, a.Await)
+		}, "b")
+		_, err := a.Await(ctx)
+		return nil, err
+	})
+	var ce *asyncio.AwaitCycleError
+	if !errors.As(err, &ce) || strings.Join(ce.Cycle, " ") != "b a b" {
+		t.Fatalf("error = %v, want the cycle b -> a -> b", err)
+	}
+}
+
+// A child that awaits the task running its TaskGroup, while that task waits
+// at the end of the group for its children, would close a cycle.
+func TestAwaitCycleThroughTaskGroup(t *testing.T) {
+	_, err := asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var parent *asyncio.Task[int]
+		parent = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return 0, asyncio.WithTaskGroup(ctx, func(ctx context.Context, tg *asyncio.TaskGroup) error {
+				tg.Go(func(ctx context.Context) error {
+					asyncio.Sleep(ctx, time.Millisecond) // the parent is at the group's end by now
+					_, err := parent.Await(ctx)
+					return err
+				}, "child")
+				return nil
+			})
+		}, "parent")
+		_, err := parent.Await(ctx)
+		return nil, err
+	})
+	var ce *asyncio.AwaitCycleError
+	if !errors.As(err, &ce) || strings.Join(ce.Cycle, " ") != "child parent child" {
+		t.Fatalf("error = %v, want the cycle child -> parent -> child", err)
+	}
+}

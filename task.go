@@ -183,8 +183,9 @@ func createTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 // suspending, as often as it is called. If the caller is cancelled while it
 // waits, the cancellation is forwarded to t (as in asyncio), and the caller
 // gets t's outcome, normally the CancelledError. An await that would close a
-// cycle of tasks awaiting each other (a awaits b, b awaits a) returns an
-// *AwaitCycleError at once instead of waiting forever. Must be called from a
+// cycle of tasks awaiting each other (a awaits b, b awaits a; or through
+// Gather or a TaskGroup's end) returns an *AwaitCycleError at once instead of
+// waiting forever. Must be called from a
 // task, with its ctx.
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if t == nil {
