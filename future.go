@@ -71,6 +71,9 @@ func (f *Future[T]) Cancel(msg ...string) bool {
 // AddDoneCallback arranges for fn to run (with CallSoon) when the future is
 // done, or soon if it already is.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
+	if fn == nil {
+		misuse("Future.AddDoneCallback called with a nil function; pass the callback to run")
+	}
 	if f.done {
 		f.loop.CallSoon(func() { fn(f) })
 		return
@@ -129,6 +132,9 @@ func (a futureAbort[T]) abort(t *task) bool {
 // than the awaiting task's (asyncio: "Task got Future attached to a different
 // loop").
 func (f *Future[T]) wrongLoop(cur *task) {
+	if f.loop == nil {
+		misuse("task %q awaits a zero Future, which belongs to no loop; make futures with NewFuture(ctx)", cur.Name())
+	}
 	if f.loop.closed.Load() {
 		misuse("task %q awaits a future of a closed event loop (closed by NewEventLoop, Close or the end of Run), "+
 			"which can never complete it; create the future with NewFuture(ctx) in the running loop", cur.Name())

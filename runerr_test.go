@@ -86,6 +86,9 @@ func TestNilTaskMisuse(t *testing.T) {
 		mustPanic(t, func() { nt.Await(ctx) }, "Task.Await called on a nil *Task")
 		var nf *asyncio.Future[int]
 		mustPanic(t, func() { nf.Await(ctx) }, "Future.Await called on a nil *Future")
+		var zf asyncio.Future[int]
+		mustPanic(t, func() { zf.Await(ctx) }, "zero Future", "NewFuture(ctx)")
+		mustPanic(t, func() { asyncio.NewFuture[int](ctx).AddDoneCallback(nil) }, "nil function")
 		return 0, nil
 	})
 }
