@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // CancelledError is the error a cancelled task receives at the await where
@@ -64,6 +65,8 @@ type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the goroutine's stack at the panic (runtime/debug.Stack)
 	Task  string // the name of the task that panicked
+
+	owner *task // the task whose function panicked: Run re-panics only main's own
 }
 
 func (e *PanicError) Error() string {
@@ -74,6 +77,41 @@ func (e *PanicError) Error() string {
 func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
+}
+
+// GoexitError is the error a task ends with when its function calls
+// runtime.Goexit, as t.Fatal, t.FailNow and t.SkipNow do in a test. Goexit
+// cannot be stopped; it ends the task (its deferred calls run) but not the
+// loop, which goes on with the other tasks. Stack shows where Goexit was
+// called.
+type GoexitError struct {
+	Task  string // the name of the task that called runtime.Goexit
+	Where string // "function file:line" that called Goexit (or t.Fatal...), if found
+	Stack []byte // the task's stack during the Goexit (runtime/debug.Stack)
+}
+
+func (e *GoexitError) Error() string {
+	where := ""
+	if e.Where != "" {
+		where = " in " + e.Where
+	}
+	return fmt.Sprintf("asyncio: task %q called runtime.Goexit%s (for example through t.Fatal, t.FailNow "+
+		"or t.SkipNow), which ended it; in a test, report failures from a task with t.Error and return\n\n%s",
+		e.Task, where, e.Stack)
+}
+
+// AwaitCycleError is returned by the Task.Await that would close a cycle of
+// tasks awaiting each other (a awaits b while b awaits a, or a longer chain):
+// none of them could ever finish, so the await fails at once instead.
+type AwaitCycleError struct {
+	Awaiter string   // the task whose await would close the cycle
+	Awaited string   // the task it tried to await
+	Cycle   []string // the names around the cycle, from Awaiter back to Awaiter
+}
+
+func (e *AwaitCycleError) Error() string {
+	return fmt.Sprintf("asyncio: await cycle: task %q awaits task %q, which already waits for %q "+
+		"(%s), so none of them could ever finish", e.Awaiter, e.Awaited, e.Awaiter, strings.Join(e.Cycle, " -> "))
 }
 
 // misuse panics with a message that names the mistake and the fix. It is for

@@ -71,6 +71,9 @@ func (f *Future[T]) Cancel(msg ...string) bool {
 // AddDoneCallback arranges for fn to run (with CallSoon) when the future is
 // done, or soon if it already is.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
+	if fn == nil {
+		misuse("Future.AddDoneCallback called with a nil function; pass the callback to run")
+	}
 	if f.done {
 		f.loop.CallSoon(func() { fn(f) })
 		return
@@ -95,10 +98,18 @@ func (f *Future[T]) complete(v T, err error, cancelled bool) error {
 
 // Await suspends the calling task until the future is done and returns its
 // outcome; a done future returns at once. If the awaiting task is cancelled,
-// the future is cancelled too (as in asyncio). Must be called from a task.
+// the future is cancelled too (as in asyncio). Must be called from a task of
+// the future's loop: awaiting a pending future of another loop (one closed by
+// NewEventLoop, say) panics, since nothing could ever wake the task.
 func (f *Future[T]) Await(ctx context.Context) (T, error) {
+	if f == nil {
+		misuse("Future.Await called on a nil *Future; make futures with NewFuture")
+	}
 	if !f.done {
 		cur := currentTask(ctx, "Future.Await")
+		if f.loop != cur.loop {
+			f.wrongLoop(cur)
+		}
 		f.waiters.PushBack(&cur.node)
 		if err := cur.parkCtx(ctx, futureAbort[T]{f}); err != nil {
 			var zero T
@@ -115,4 +126,19 @@ type futureAbort[T any] struct{ f *Future[T] }
 func (a futureAbort[T]) abort(t *task) bool {
 	a.f.Cancel(t.cancelMsg)
 	return false
+}
+
+// wrongLoop panics for an await of a pending future bound to another loop
+// than the awaiting task's (asyncio: "Task got Future attached to a different
+// loop").
+func (f *Future[T]) wrongLoop(cur *task) {
+	if f.loop == nil {
+		misuse("task %q awaits a zero Future, which belongs to no loop; make futures with NewFuture(ctx)", cur.Name())
+	}
+	if f.loop.closed.Load() {
+		misuse("task %q awaits a future of a closed event loop (closed by NewEventLoop, Close or the end of Run), "+
+			"which can never complete it; create the future with NewFuture(ctx) in the running loop", cur.Name())
+	}
+	misuse("task %q awaits a future attached to a different event loop; create the future with NewFuture(ctx) "+
+		"from a task of the loop that awaits it", cur.Name())
 }

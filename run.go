@@ -53,12 +53,18 @@ func NewEventLoop() *Loop {
 //     cleanup to the end;
 //  5. return main's result and error.
 //
-// If main panics, Run panics with a *PanicError holding the original value
-// and main's stack (after step 4). Calling Run while the loop is running (from
+// If main itself panics, Run panics with a *PanicError holding the original
+// value and main's stack (after step 4). An error main returns is returned,
+// even a *PanicError main got from awaiting a task that panicked; a
+// runtime.Goexit in main (t.Fatal) ends it with a *GoexitError, which is
+// returned too. Calling Run while the loop is running (from
 // a task, or from another goroutine) returns ErrLoopRunning at once: there is
 // one loop per program.
 func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
+	if main == nil {
+		misuse("Run called with a nil function; pass the function main should run")
+	}
 	l := GetEventLoop()
 	if l.running.Load() {
 		return zero, ErrLoopRunning
@@ -72,7 +78,7 @@ func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
 	if err != nil && !finished {
 		return zero, err // the loop was stopped or deadlocked
 	}
-	if pe, ok := t.err.(*PanicError); ok {
+	if pe, ok := t.err.(*PanicError); ok && pe.owner == &t.task { // main's own panic, not one it returned
 		panic(pe)
 	}
 	return t.result, t.err
@@ -136,7 +142,13 @@ func (l *Loop) killLive() {
 // ErrLoopClosed if it is closed, and ErrLoopStopped if Stop ended the run
 // first. Loop goroutine only, with the loop not running.
 func (l *Loop) RunUntilComplete(t AnyTask) error {
-	b := t.base()
+	var b *task
+	if t != nil {
+		b = t.base()
+	}
+	if b == nil {
+		misuse("RunUntilComplete called with a nil task; pass the task CreateTask returned")
+	}
 	if b.loop != l {
 		misuse("RunUntilComplete given a task of another event loop; create it with this loop's CreateTask")
 	}

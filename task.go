@@ -107,25 +107,39 @@ type Task[T any] struct {
 	result T
 }
 
-func (t *Task[T]) base() *task { return &t.task }
-
-// runFn runs the task's function on its coroutine and stores the outcome; a
-// panic becomes a *PanicError carrying the value and the stack.
-func (t *Task[T]) runFn() {
-	defer t.recoverPanic()
-	t.result, t.err = t.fn(&t.ctx)
+func (t *Task[T]) base() *task {
+	if t == nil {
+		return nil // a nil *Task in an AnyTask: callers report the misuse
+	}
+	return &t.task
 }
 
-func (t *task) recoverPanic() {
-	r := recover()
-	if r == nil {
-		return
-	}
-	if r == coro.ErrKilled {
+// runFn runs the task's function on its coroutine and stores the outcome; a
+// panic becomes a *PanicError carrying the value and the stack, a
+// runtime.Goexit (t.Fatal) a *GoexitError.
+func (t *Task[T]) runFn() {
+	returned := false
+	defer func() {
+		if !returned {
+			t.recoverPanic(recover()) // nil: the function called runtime.Goexit
+		}
+	}()
+	t.result, t.err = t.fn(&t.ctx)
+	returned = true
+}
+
+// recoverPanic records why the function did not return: r is the recovered
+// panic value, or nil for a runtime.Goexit, which nothing can stop (the
+// coroutine ends the goroutine without disturbing the loop).
+func (t *task) recoverPanic(r any) {
+	switch {
+	case r == nil:
+		t.err = newGoexitError(t)
+	case r == coro.ErrKilled:
 		t.err = &CancelledError{Msg: "event loop closed while the task was pending"}
-		return
+	default:
+		t.err = &PanicError{Value: r, Stack: debug.Stack(), Task: t.Name(), owner: t}
 	}
-	t.err = &PanicError{Value: r, Stack: debug.Stack(), Task: t.Name()}
 }
 
 // CreateTask schedules fn to run as a new task and returns the task
@@ -169,13 +183,23 @@ func createTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 // error (await task). If t has already finished it returns at once without
 // suspending, as often as it is called. If the caller is cancelled while it
 // waits, the cancellation is forwarded to t (as in asyncio), and the caller
-// gets t's outcome, normally the CancelledError. Must be called from a task,
-// with its ctx.
+// gets t's outcome, normally the CancelledError. An await that would close a
+// cycle of tasks awaiting each other (a awaits b, b awaits a; or through
+// Gather or a TaskGroup's end) returns an *AwaitCycleError at once instead of
+// waiting forever. Must be called from a
+// task, with its ctx.
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
+	if t == nil {
+		misuse("Task.Await called on a nil *Task; await the task CreateTask returned")
+	}
 	if t.state != stateDone {
 		cur := currentTask(ctx, "Task.Await")
 		if cur == &t.task {
 			misuse("task %q awaits itself, which can never finish; await another task, or return instead", t.Name())
+		}
+		if err := checkAwaitCycle(cur, &t.task); err != nil {
+			var zero T
+			return zero, err
 		}
 		cur.awaiting = &t.task
 		t.joiners.PushBack(&cur.node)

@@ -23,6 +23,10 @@ type Body interface{ Run() }
 // exits. Bodies that recover panics must re-panic or return when they see it.
 var ErrKilled = errors.New("coro: coroutine killed while suspended")
 
+// errGoexit is the panic into which a coroutine turns the end of a body's
+// runtime.Goexit (see goexit); renew recovers it.
+var errGoexit = errors.New("coro: body called runtime.Goexit")
+
 // Coro is a reusable coroutine. All methods except Suspend are called by the
 // resumer; Suspend is called by the body, on the coroutine's goroutine. The two
 // never run at the same time, so no field needs a lock.
@@ -33,6 +37,7 @@ type Coro struct {
 	body   Body                    // the function to run; nil when idle
 	done   bool                    // body returned (or was killed) during the last Resume
 	killed bool                    // Kill was called: every Suspend panics with ErrKilled
+	exited bool                    // the body called runtime.Goexit; its goroutine waits in goexit to be stopped
 }
 
 // New returns an idle Coro. Its goroutine starts on the first Resume.
@@ -56,16 +61,43 @@ func (c *Coro) loop(yield func(struct{}) bool) {
 	}
 }
 
-// runBody runs the body, swallowing only the ErrKilled unwinding.
+// runBody runs the body, swallowing only the ErrKilled unwinding, and turns
+// a runtime.Goexit in the body into a finished body (goexit).
 func (c *Coro) runBody() {
+	returned := false
 	defer func() {
-		if c.killed {
-			if r := recover(); r != nil && r != ErrKilled {
-				panic(r)
-			}
+		if returned {
+			return
+		}
+		switch r := recover(); {
+		case r == nil: // the body called runtime.Goexit: recover sees nothing
+			c.goexit()
+		case c.killed && r == ErrKilled:
+		default:
+			panic(r)
 		}
 	}()
 	c.body.Run()
+	returned = true
+}
+
+// goexit runs inside the unwinding of a runtime.Goexit called by the body.
+// A Goexit cannot be stopped, and when the goroutine of an iter.Pull ends by
+// Goexit, iter.Pull's next calls runtime.Goexit on the resumer too: the loop
+// goroutine would die and its caller hang. So the goroutine reports the body
+// finished and waits here, parked mid-unwinding, until the next Start (renew)
+// or Kill stops it. Then it turns the rest of the Goexit into a panic with errGoexit:
+// iter.Pull's own deferred recover takes it, the runtime goes on with the
+// Goexit (a recover cannot skip past one), the goroutine ends, and stop
+// raises errGoexit on the resumer, where renew or Kill recovers it.
+func (c *Coro) goexit() {
+	if !c.killed {
+		c.body = nil
+		c.done = true
+		c.exited = true
+		c.yield(struct{}{}) // returns (false) only when stop is called
+	}
+	panic(errGoexit)
 }
 
 // Start makes b the body that the next Resume begins to run. The Coro must be
@@ -74,6 +106,9 @@ func (c *Coro) Start(b Body) {
 	if c.body != nil {
 		panic("coro: Start on a busy coroutine")
 	}
+	if c.exited {
+		c.renew() // the previous body called runtime.Goexit
+	}
 	c.body = b
 	c.done = false
 }
@@ -81,9 +116,33 @@ func (c *Coro) Start(b Body) {
 // Resume runs the body until it calls Suspend or returns, and reports whether
 // it returned. A panic that escapes the body propagates out of Resume, and the
 // Coro is then dead.
+//
+// A body that calls runtime.Goexit finishes (Resume reports true, and its
+// deferred calls have run) without affecting the resumer's goroutine; the
+// Coro replaces its goroutine at the next Start, so it stays usable.
 func (c *Coro) Resume() (finished bool) {
 	c.resume()
 	return c.done
+}
+
+// renew ends the goroutine left waiting in goexit and gives the Coro a fresh
+// one.
+func (c *Coro) renew() {
+	c.exited = false
+	c.stopExited()
+	c.yield = nil
+	c.resume, c.stop = iter.Pull(c.loop)
+}
+
+// stopExited calls stop on a goroutine ending a Goexit, which raises errGoexit
+// on the caller (see goexit).
+func (c *Coro) stopExited() {
+	defer func() {
+		if r := recover(); r != errGoexit {
+			panic(r)
+		}
+	}()
+	c.stop()
 }
 
 // Suspend switches from the body back to its resumer; it returns when the
@@ -101,6 +160,13 @@ func (c *Coro) Suspend() {
 // exits. After Kill the Coro must not be used.
 func (c *Coro) Kill() {
 	c.killed = true
+	// A body that called runtime.Goexit, earlier or while being unwound now,
+	// ends its goroutine with errGoexit (see goexit).
+	defer func() {
+		if r := recover(); r != nil && r != errGoexit {
+			panic(r)
+		}
+	}()
 	c.stop()
 }
 

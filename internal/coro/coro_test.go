@@ -1,6 +1,7 @@
 package coro
 
 import (
+	"runtime"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -141,4 +142,72 @@ func BenchmarkNew(b *testing.B) {
 		c.Kill()
 		log = log[:0]
 	}
+}
+
+type goexiter struct {
+	c       *Coro
+	suspend bool
+	ran     *bool
+}
+
+func (g goexiter) Run() {
+	defer func() { *g.ran = true }()
+	if g.suspend {
+		g.c.Suspend()
+	}
+	runtime.Goexit()
+}
+
+// A body that calls runtime.Goexit (what t.Fatal does) finishes: its deferred
+// calls run, the resumer's goroutine carries on, and the Coro stays usable.
+func TestGoexitFinishesBody(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	c := New()
+	for _, suspend := range []bool{false, true, false} {
+		ran := false
+		c.Start(goexiter{c: c, suspend: suspend, ran: &ran})
+		if suspend && c.Resume() {
+			t.Fatal("finished before its Suspend")
+		}
+		if !c.Resume() || !ran || !c.Idle() {
+			t.Fatalf("suspend=%v: body did not finish by Goexit (ran=%v)", suspend, ran)
+		}
+	}
+	var log []int
+	c.Start(&steps{c: c, log: &log, n: 1})
+	if c.Resume() || !c.Resume() || len(log) != 1 {
+		t.Fatalf("Coro not usable after Goexit: log=%v", log)
+	}
+	c.Kill()
+}
+
+type goexitInDefer struct{ c *Coro }
+
+func (g goexitInDefer) Run() {
+	defer runtime.Goexit()
+	g.c.Suspend()
+}
+
+// A body killed while suspended whose deferred call calls runtime.Goexit
+// ends without taking the killer's goroutine with it.
+func TestKillWithGoexitInDefer(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	c := New()
+	c.Start(goexitInDefer{c})
+	if c.Resume() {
+		t.Fatal("finished early")
+	}
+	c.Kill()
+}
+
+// A Coro whose last body called runtime.Goexit is killed cleanly.
+func TestKillAfterGoexit(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	c := New()
+	ran := false
+	c.Start(goexiter{c: c, ran: &ran})
+	if !c.Resume() || !ran {
+		t.Fatal("body did not finish by Goexit")
+	}
+	c.Kill()
 }
