@@ -35,6 +35,15 @@ type ServerOptions struct {
 	// its handler runs. A failed handshake is reported to the exception
 	// handler and the connection closed.
 	TLS *tls.Config
+	// HandshakeTimeout bounds each connection's TLS handshake
+	// (ssl_handshake_timeout): a client that has not completed it in time is
+	// dropped, and the timeout is reported like any failed handshake. 0
+	// means DefaultHandshakeTimeout, Never means no bound.
+	HandshakeTimeout time.Duration
+	// ShutdownTimeout bounds the closing of each TLS connection: sending what
+	// is buffered and the close_notify (ssl_shutdown_timeout); 0 means
+	// DefaultShutdownTimeout, Never means no bound.
+	ShutdownTimeout time.Duration
 	// Limit is the StreamReader limit of accepted connections; 0 means
 	// DefaultLimit.
 	Limit int
@@ -61,6 +70,7 @@ type Server struct {
 	network   string // "tcp" or "unix"
 	listeners []*listener
 	conns     map[*sock]*Task[struct{}] // connections whose handler is running
+	tlsLimits tlsLimits                 // from opts, checked once
 	closed    bool
 	closedEv  Event       // set by Close: ServeForever returns
 	done      Event       // set once closed with no handler running: WaitClosed returns
@@ -162,13 +172,15 @@ func newServer(ctx context.Context, op string, handler StreamHandler, network st
 	if handler == nil {
 		misuse("%s called with a nil handler; pass the function that serves a connection", op)
 	}
-	return &Server{
+	s := &Server{
 		loop:    loopFor(ctx, op),
 		handler: handler,
 		opts:    serverOptions(opts),
 		network: network,
 		conns:   make(map[*sock]*Task[struct{}]),
 	}
+	s.tlsLimits = newTLSLimits(s.opts.HandshakeTimeout, s.opts.ShutdownTimeout)
+	return s
 }
 
 func (s *Server) start(ctx context.Context) {
@@ -224,6 +236,7 @@ func (s *Server) reportAccept(ln *listener, err error) {
 // serve starts the handler task of an accepted connection.
 func (s *Server) serve(ctx context.Context, fd int) {
 	c := newSock(s.loop, fd, s.network, s.opts.Limit)
+	c.tlsLimits = s.tlsLimits
 	s.conns[c] = createTask(s.loop, ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.handle(ctx, c)
 	}, []string{"conn " + c.name()})
