@@ -53,11 +53,15 @@ func NewEventLoop() *Loop {
 //     cleanup to the end;
 //  5. return main's result and error.
 //
+// While it runs, the first SIGINT (Ctrl-C) cancels main and a second one ends
+// the program at once; if main ends cancelled, Run returns its cancellation,
+// matching ErrInterrupted. RunOptions{NoInterruptHandler: true} leaves SIGINT alone.
+//
 // If main panics, Run panics with a *PanicError holding the original value
 // and main's stack (after step 4). Calling Run while the loop is running (from
 // a task, or from another goroutine) returns ErrLoopRunning at once: there is
 // one loop per program.
-func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
+func Run[T any](main func(ctx context.Context) (T, error), opts ...RunOptions) (_ T, runErr error) {
 	var zero T
 	l := GetEventLoop()
 	if l.running.Load() {
@@ -65,6 +69,8 @@ func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
 	}
 	t := createTask(l, context.Background(), main, []string{"main"})
 	t.retrieved = true // Run is the owner of main's outcome
+	// SIGINT cancels main until Run returns (interrupt.go).
+	defer watchInterrupts(l, &t.task, opts)(&runErr)
 	err := l.RunUntilComplete(t)
 	finished := t.Done()
 	l.shutdown()

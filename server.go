@@ -324,6 +324,34 @@ func (s *Server) CloseClients() {
 // its ctx.
 func (s *Server) WaitClosed(ctx context.Context) error { return s.done.Wait(ctx) }
 
+// Shutdown closes the server gracefully (Go's http.Server.Shutdown; asyncio
+// has close, close_clients and wait_closed): it stops listening at once, as
+// Close does, then suspends until every handler has returned, and returns
+// nil. If the wait is interrupted first (the task is cancelled, or a Timeout
+// around Shutdown expires), it cancels the handlers still running, as
+// CloseClients does, waits for them to finish their cleanup, and returns
+// that interruption's error: the CancelledError, which a Timeout turns into
+// ErrTimeout. So a grace period reads:
+//
+//	err := asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+//
+// If the task is cancelled again while the cancelled handlers finish,
+// Shutdown returns at once; they go on finishing. Loop goroutine only, from a
+// task with its ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	t := currentTask(ctx, "Server.Shutdown")
+	s.Close()
+	err := s.done.Wait(ctx)
+	if err == nil {
+		return nil
+	}
+	s.CloseClients()
+	// The interruption was delivered; the task's own context waits on, even
+	// where ctx is a scope whose deadline has passed.
+	s.done.Wait(&t.ctx)
+	return err
+}
+
 // ServeForever suspends until the server is closed (server.serve_forever()).
 // If the task is cancelled meanwhile, it closes the server and returns the
 // CancelledError. It returns nil when another task closes the server, and an
