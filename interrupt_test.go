@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,11 +18,23 @@ import (
 	"github.com/asyncio-go/asyncio"
 )
 
+// sigintIgnored is read before any test subscribes to SIGINT: a test process
+// started in the background by a shell ignores SIGINT; Run then leaves it
+// ignored, and the child processes would inherit it.
+var sigintIgnored = signal.Ignored(os.Interrupt)
+
+func skipIfSIGINTIgnored(t *testing.T) {
+	if sigintIgnored {
+		t.Skip("SIGINT is ignored in this process (started in the background?)")
+	}
+}
+
 // Ctrl-C under Run, as CPython 3.11's asyncio.run: the first SIGINT cancels
 // main, cleanup runs, and Run returns the cancellation marked ErrInterrupted.
 // The signal is sent from a task while main waits forever, on a real-clock
 // loop (a virtual one would report the wait as a deadlock).
 func TestRunSIGINTCancelsMain(t *testing.T) {
+	skipIfSIGINTIgnored(t)
 	realLoop(t)
 	var tr trace
 	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
@@ -51,6 +64,7 @@ func TestRunSIGINTCancelsMain(t *testing.T) {
 // A main that handles the cancellation and returns normally: Run returns its
 // result, as asyncio.run does.
 func TestRunSIGINTMainRecovers(t *testing.T) {
+	skipIfSIGINTIgnored(t)
 	realLoop(t)
 	got, err := asyncio.Run(func(ctx context.Context) (string, error) {
 		sendSignal(t, syscall.SIGINT)
@@ -68,6 +82,7 @@ func TestRunSIGINTMainRecovers(t *testing.T) {
 // A program's own SIGINT handler (AddSignalHandler, here from main) takes the
 // signal: main is not cancelled.
 func TestRunSIGINTProgramHandlerWins(t *testing.T) {
+	skipIfSIGINTIgnored(t)
 	l := realLoop(t)
 	got, err := asyncio.Run(func(ctx context.Context) (string, error) {
 		var handled asyncio.Event
@@ -127,6 +142,7 @@ func TestSIGINTChild(t *testing.T) {
 // channel of its "child:" lines, and a wait that returns its exit status.
 func startChild(t *testing.T, mode string) (*exec.Cmd, <-chan string, <-chan error) {
 	t.Helper()
+	skipIfSIGINTIgnored(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSIGINTChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "ASYNCIO_SIGINT_CHILD="+mode)
 	out, err := cmd.StdoutPipe()
