@@ -120,8 +120,12 @@ func followSIGINTHandlers() {
 	case handled && w.subscribed:
 		ossignal.Stop(w.ch)
 		w.subscribed = false
-		for len(w.ch) > 0 {
-			<-w.ch
+		for drained := false; !drained; { // the goroutine may take one meanwhile: never block
+			select {
+			case <-w.ch:
+			default:
+				drained = true
+			}
 		}
 	case !handled && !w.subscribed:
 		ossignal.Notify(w.ch, os.Interrupt)
