@@ -53,6 +53,10 @@ func NewEventLoop() *Loop {
 //     cleanup to the end;
 //  5. return main's result and error.
 //
+// While it runs, the first SIGINT (Ctrl-C) cancels main and a second one ends
+// the program at once; if main ends cancelled, Run returns its cancellation,
+// matching ErrInterrupted. RunOptions{NoInterruptHandler: true} leaves SIGINT alone.
+//
 // If main itself panics, Run panics with a *PanicError holding the original
 // value and main's stack (after step 4). An error main returns is returned,
 // even a *PanicError main got from awaiting a task that panicked; a
@@ -60,7 +64,7 @@ func NewEventLoop() *Loop {
 // returned too. Calling Run while the loop is running (from
 // a task, or from another goroutine) returns ErrLoopRunning at once: there is
 // one loop per program.
-func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
+func Run[T any](main func(ctx context.Context) (T, error), opts ...RunOptions) (_ T, runErr error) {
 	var zero T
 	if main == nil {
 		misuse("Run called with a nil function; pass the function main should run")
@@ -71,6 +75,8 @@ func Run[T any](main func(ctx context.Context) (T, error)) (T, error) {
 	}
 	t := createTask(l, context.Background(), main, []string{"main"})
 	t.retrieved = true // Run is the owner of main's outcome
+	// SIGINT cancels main until Run returns (interrupt.go).
+	defer watchInterrupts(l, &t.task, opts)(&runErr)
 	err := l.RunUntilComplete(t)
 	finished := t.Done()
 	l.shutdown()

@@ -35,6 +35,15 @@ type ServerOptions struct {
 	// its handler runs. A failed handshake is reported to the exception
 	// handler and the connection closed.
 	TLS *tls.Config
+	// HandshakeTimeout bounds each connection's TLS handshake
+	// (ssl_handshake_timeout): a client that has not completed it in time is
+	// dropped, and the timeout is reported like any failed handshake. 0
+	// means DefaultHandshakeTimeout, Never means no bound.
+	HandshakeTimeout time.Duration
+	// ShutdownTimeout bounds the closing of each TLS connection: sending what
+	// is buffered and the close_notify (ssl_shutdown_timeout); 0 means
+	// DefaultShutdownTimeout, Never means no bound.
+	ShutdownTimeout time.Duration
 	// Limit is the StreamReader limit of accepted connections; 0 means
 	// DefaultLimit.
 	Limit int
@@ -61,6 +70,7 @@ type Server struct {
 	network   string // "tcp" or "unix"
 	listeners []*listener
 	conns     map[*sock]*Task[struct{}] // connections whose handler is running
+	tlsLimits tlsLimits                 // from opts, checked once
 	closed    bool
 	closedEv  Event       // set by Close: ServeForever returns
 	done      Event       // set once closed with no handler running: WaitClosed returns
@@ -162,13 +172,15 @@ func newServer(ctx context.Context, op string, handler StreamHandler, network st
 	if handler == nil {
 		misuse("%s called with a nil handler; pass the function that serves a connection", op)
 	}
-	return &Server{
+	s := &Server{
 		loop:    loopFor(ctx, op),
 		handler: handler,
 		opts:    serverOptions(opts),
 		network: network,
 		conns:   make(map[*sock]*Task[struct{}]),
 	}
+	s.tlsLimits = newTLSLimits(s.opts.HandshakeTimeout, s.opts.ShutdownTimeout)
+	return s
 }
 
 func (s *Server) start(ctx context.Context) {
@@ -224,6 +236,7 @@ func (s *Server) reportAccept(ln *listener, err error) {
 // serve starts the handler task of an accepted connection.
 func (s *Server) serve(ctx context.Context, fd int) {
 	c := newSock(s.loop, fd, s.network, s.opts.Limit)
+	c.tlsLimits = s.tlsLimits
 	s.conns[c] = createTask(s.loop, ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.handle(ctx, c)
 	}, []string{"conn " + c.name()})
@@ -310,6 +323,34 @@ func (s *Server) CloseClients() {
 // suspending, if that is already so. Loop goroutine only, from a task with
 // its ctx.
 func (s *Server) WaitClosed(ctx context.Context) error { return s.done.Wait(ctx) }
+
+// Shutdown closes the server gracefully (Go's http.Server.Shutdown; asyncio
+// has close, close_clients and wait_closed): it stops listening at once, as
+// Close does, then suspends until every handler has returned, and returns
+// nil. If the wait is interrupted first (the task is cancelled, or a Timeout
+// around Shutdown expires), it cancels the handlers still running, as
+// CloseClients does, waits for them to finish their cleanup, and returns
+// that interruption's error: the CancelledError, which a Timeout turns into
+// ErrTimeout. So a grace period reads:
+//
+//	err := asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+//
+// If the task is cancelled again while the cancelled handlers finish,
+// Shutdown returns at once; they go on finishing. Loop goroutine only, from a
+// task with its ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	t := currentTask(ctx, "Server.Shutdown")
+	s.Close()
+	err := s.done.Wait(ctx)
+	if err == nil {
+		return nil
+	}
+	s.CloseClients()
+	// The interruption was delivered; the task's own context waits on, even
+	// where ctx is a scope whose deadline has passed.
+	s.done.Wait(&t.ctx)
+	return err
+}
 
 // ServeForever suspends until the server is closed (server.serve_forever()).
 // If the task is cancelled meanwhile, it closes the server and returns the

@@ -42,7 +42,8 @@ var (
 // events, create tasks and cancel them; a panic in it goes to the exception
 // handler. Signals that arrive in a burst may run cb once. Handling a signal
 // overrides its default action (for SIGINT, ending the program) until
-// RemoveSignalHandler.
+// RemoveSignalHandler; for SIGINT it also overrides Run's handling (cancel
+// main), as in CPython.
 //
 // It returns an error for a signal that cannot be caught (os.Kill). It never
 // suspends. Loop goroutine only. Remove the handler before the loop closes:
@@ -79,6 +80,7 @@ func (l *Loop) AddSignalHandler(sig os.Signal, cb func()) error {
 	}
 	signalHandlers[key] = h
 	ossignal.Notify(h.ch, sig)
+	followSIGINTHandlers() // Run's SIGINT watcher steps aside (interrupt.go)
 	go h.forward()
 	return nil
 }
@@ -96,6 +98,7 @@ func (l *Loop) RemoveSignalHandler(sig os.Signal) bool {
 	key := signalKey{l, sig}
 	h := signalHandlers[key]
 	delete(signalHandlers, key)
+	followSIGINTHandlers() // before h stops: SIGINT is never left unhandled
 	signalMu.Unlock()
 	if h == nil {
 		return false
@@ -115,6 +118,7 @@ func (l *Loop) removeSignalHandlers() {
 			delete(signalHandlers, key)
 		}
 	}
+	followSIGINTHandlers()
 	signalMu.Unlock()
 	for _, h := range hs {
 		h.shutdown()

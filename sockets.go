@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"time"
 )
 
 // Opening connections: name resolution, non-blocking connect, and the stream
@@ -23,6 +24,14 @@ type StreamOptions struct {
 	// completes before OpenConnection returns. If TLS.ServerName is empty, the
 	// host passed to OpenConnection is used, as tls.Dial does.
 	TLS *tls.Config
+	// HandshakeTimeout bounds the TLS handshake, here and in a later
+	// StartTLS (ssl_handshake_timeout); 0 means DefaultHandshakeTimeout,
+	// Never means no bound.
+	HandshakeTimeout time.Duration
+	// ShutdownTimeout bounds the closing of a TLS stream: sending what is
+	// buffered and the close_notify (ssl_shutdown_timeout); 0 means
+	// DefaultShutdownTimeout, Never means no bound.
+	ShutdownTimeout time.Duration
 }
 
 func streamOptions(opts []StreamOptions) StreamOptions {
@@ -92,6 +101,7 @@ func OpenUnixConnection(ctx context.Context, path string, opts ...StreamOptions)
 func openedStream(ctx context.Context, fd int, network, host string, o StreamOptions) (*StreamReader, *StreamWriter, error) {
 	s := newSock(loopFor(ctx, "OpenConnection"), fd, network, o.Limit)
 	s.host = host
+	s.tlsLimits = newTLSLimits(o.HandshakeTimeout, o.ShutdownTimeout)
 	if o.TLS != nil {
 		if err := s.startTLS(ctx, o.TLS, false); err != nil {
 			return nil, nil, err

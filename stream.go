@@ -107,6 +107,8 @@ type sock struct {
 	w       StreamWriter
 	streak  int  // reads in a row that found data without suspending (fairness)
 	drained bool // the last read was short: the socket was empty, so wait before reading again
+
+	tlsLimits tlsLimits // the TLS handshake and shutdown timeouts the options gave
 }
 
 // fairReads is how many reads in a row may find data without suspending

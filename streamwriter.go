@@ -198,7 +198,7 @@ func (w *StreamWriter) Close() error {
 
 func (w *StreamWriter) flushAndClose(ctx context.Context) (struct{}, error) {
 	defer w.s.close()
-	return struct{}{}, w.flush(ctx)
+	return struct{}{}, w.s.closingFlush(ctx) // tls.go: bounded under TLS
 }
 
 // WaitClosed waits until the connection is closed (writer.wait_closed()). It

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"time"
@@ -90,8 +91,12 @@ func unwrapInterrupted(err error) error {
 // reader and writer carry the encrypted stream. If cfg.ServerName is empty,
 // the host given to OpenConnection is used. The reader must hold no unread
 // bytes. It suspends until the handshake completes and returns the
-// CancelledError if the task is cancelled meanwhile; if it fails, the
-// connection is closed. Loop goroutine only, from a task with its ctx.
+// CancelledError if the task is cancelled meanwhile. The handshake is bounded
+// by the HandshakeTimeout of the StreamOptions the connection was opened with
+// (DefaultHandshakeTimeout, 60 s, by default; the ServerOptions' for an
+// accepted connection); past it StartTLS returns an error matching ErrTimeout.
+// If it fails, the connection is closed. Loop goroutine only, from a task
+// with its ctx.
 func (w *StreamWriter) StartTLS(ctx context.Context, cfg *tls.Config) error {
 	currentTask(ctx, "StreamWriter.StartTLS")
 	if w.s.closing {
@@ -100,12 +105,51 @@ func (w *StreamWriter) StartTLS(ctx context.Context, cfg *tls.Config) error {
 	return w.s.startTLS(ctx, cfg, false)
 }
 
-// startTLS shakes hands over s and closes it on failure.
+// DefaultHandshakeTimeout is how long a TLS handshake may take when the
+// options leave HandshakeTimeout 0 (CPython's ssl_handshake_timeout).
+const DefaultHandshakeTimeout = 60 * time.Second
+
+// DefaultShutdownTimeout is how long closing a TLS stream may take when the
+// options leave ShutdownTimeout 0 (CPython's ssl_shutdown_timeout).
+const DefaultShutdownTimeout = 30 * time.Second
+
+// tlsLimits are a connection's TLS timeouts as the options gave them (0: the
+// default, Never: no bound).
+type tlsLimits struct{ handshake, shutdown time.Duration }
+
+func newTLSLimits(handshake, shutdown time.Duration) tlsLimits {
+	if handshake < 0 || shutdown < 0 {
+		misuse("negative TLS HandshakeTimeout or ShutdownTimeout (%v, %v); use 0 for the default or Never for no bound",
+			handshake, shutdown)
+	}
+	return tlsLimits{handshake, shutdown}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// tlsTimeout is the error of a handshake or a close that ran out of time.
+func (s *sock) tlsTimeout(what string, d time.Duration) error {
+	return fmt.Errorf("asyncio: TLS %s with %v did not complete within %v; the connection is closed: %w",
+		what, s.name(), d, ErrTimeout)
+}
+
+// startTLS shakes hands over s, within the handshake timeout, and closes s on
+// failure. Like CPython, the timeout ends the handshake with a timeout error
+// (matching ErrTimeout), not a cancellation.
 func (s *sock) startTLS(ctx context.Context, cfg *tls.Config, server bool) error {
 	if cfg == nil {
 		misuse("TLS requested with a nil *tls.Config; pass a config (tls.Config{} at least)")
 	}
-	err := s.handshake(ctx, cfg, server)
+	d := orDefault(s.tlsLimits.handshake, DefaultHandshakeTimeout)
+	err := Timeout(ctx, d, func(ctx context.Context) error { return s.handshake(ctx, cfg, server) })
+	if err == ErrTimeout {
+		err = s.tlsTimeout("handshake", d)
+	}
 	if err != nil {
 		s.closing = true
 		s.close()
@@ -144,6 +188,22 @@ func (s *sock) handshake(ctx context.Context, cfg *tls.Config, server bool) erro
 	}
 	s.tls = tc
 	return nil
+}
+
+// closingFlush is the flush of the task Close starts. Under TLS it is bounded
+// by the shutdown timeout, since the peer may never read the bytes and the
+// close_notify (CPython aborts the connection after ssl_shutdown_timeout);
+// the socket closes when it returns either way.
+func (s *sock) closingFlush(ctx context.Context) error {
+	if s.tls == nil {
+		return s.w.flush(ctx)
+	}
+	d := orDefault(s.tlsLimits.shutdown, DefaultShutdownTimeout)
+	err := Timeout(ctx, d, s.w.flush)
+	if err == ErrTimeout {
+		err = s.tlsTimeout("shutdown", d)
+	}
+	return err
 }
 
 // NetConn returns a net.Conn over a connection's reader and writer, for code

@@ -5,18 +5,24 @@
 //
 //	go run ./examples/chat -demo        # a scripted conversation, then exit
 //	go run ./examples/chat -addr :9999  # then: nc localhost 9999
+//
+// Ctrl-C or SIGTERM stops it: the server stops listening, tells the room,
+// gives clients a grace period (-grace), then disconnects them.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/asyncio-go/asyncio"
 )
@@ -62,7 +68,7 @@ func (rm *room) serve(ctx context.Context, r *asyncio.StreamReader, w *asyncio.S
 	for c.nick == "" {
 		line, err := r.ReadLine(ctx)
 		if err != nil {
-			return nil
+			return endOfClient(err)
 		}
 		nick := strings.TrimSpace(string(line))
 		if _, taken := rm.clients[nick]; nick == "" || taken {
@@ -85,11 +91,23 @@ func (rm *room) serve(ctx context.Context, r *asyncio.StreamReader, w *asyncio.S
 	})
 }
 
+// endOfClient is a handler's result when reading fails: a client that left
+// (or whose connection broke) is a normal end; a cancellation propagates.
+func endOfClient(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		log.Printf("client: %v", err)
+	}
+	return nil
+}
+
 func (rm *room) readLoop(ctx context.Context, c *client, r *asyncio.StreamReader) error {
 	for {
 		line, err := r.ReadLine(ctx)
 		if err != nil {
-			return nil
+			return endOfClient(err)
 		}
 		text := strings.TrimRight(string(line), "\r\n")
 		switch {
@@ -134,6 +152,7 @@ func (c *client) writeLoop(ctx context.Context, w *asyncio.StreamWriter) error {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	demo := flag.Bool("demo", false, "run a scripted conversation against the server, then exit")
+	grace := flag.Duration("grace", time.Second, "how long clients may stay after Ctrl-C or SIGTERM")
 	flag.Parse()
 	host, portText, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -151,10 +170,27 @@ func main() {
 			defer srv.Close()
 			return nil, runDemo(ctx, srv.Port())
 		}
-		asyncio.GetEventLoop().AddSignalHandler(os.Interrupt, srv.Close)
-		return nil, srv.WaitClosed(ctx)
+		return nil, rm.serveUntilSignal(ctx, srv, *grace)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Fatal(err)
 	}
+}
+
+// serveUntilSignal serves until Ctrl-C (Run cancels main) or SIGTERM (which
+// does the same here), then tells everyone and shuts the server down:
+// clients get the grace period to read the news, then their handlers are
+// cancelled.
+func (rm *room) serveUntilSignal(ctx context.Context, srv *asyncio.Server, grace time.Duration) error {
+	l := asyncio.GetEventLoop()
+	main := asyncio.CurrentTask(ctx)
+	l.AddSignalHandler(syscall.SIGTERM, func() { main.Cancel("SIGTERM") })
+	defer l.RemoveSignalHandler(syscall.SIGTERM)
+	err := srv.ServeForever(ctx)
+	fmt.Printf("shutting down (%v); clients have %v\n", err, grace)
+	rm.broadcast(nil, "* the server is shutting down\n")
+	if errors.Is(asyncio.Timeout(ctx, grace, srv.Shutdown), asyncio.ErrTimeout) {
+		fmt.Println("grace period over: remaining clients disconnected")
+	}
+	return err
 }

@@ -4,6 +4,9 @@
 //	go run ./examples/echo -demo        # server + 3 clients, then exit
 //	go run ./examples/echo -addr :8888  # serve until interrupted (try: nc localhost 8888)
 //
+// Ctrl-C or SIGTERM stops it: the server stops listening, connections get a
+// grace period (-grace) to finish, then they are closed.
+//
 // Each connection is a task; each read and each drain suspends only that task.
 package main
 
@@ -15,9 +18,9 @@ import (
 	"io"
 	"log"
 	"net"
-	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/asyncio-go/asyncio"
 )
@@ -25,6 +28,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	demo := flag.Bool("demo", false, "run three clients against the server, then exit")
+	grace := flag.Duration("grace", time.Second, "how long connections may finish after Ctrl-C or SIGTERM")
 	flag.Parse()
 	host, portText, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -42,14 +46,27 @@ func main() {
 			defer srv.Close()
 			return nil, runDemo(ctx, srv.Port())
 		}
-		l := asyncio.GetEventLoop()
-		l.AddSignalHandler(os.Interrupt, srv.Close)
-		l.AddSignalHandler(syscall.SIGTERM, srv.Close)
-		return nil, srv.WaitClosed(ctx)
+		return nil, serveUntilSignal(ctx, srv, *grace)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Fatal(err)
 	}
+}
+
+// serveUntilSignal serves until Ctrl-C (Run cancels main) or SIGTERM (which
+// does the same here), then shuts the server down: connections get the grace
+// period to finish, then their handlers are cancelled.
+func serveUntilSignal(ctx context.Context, srv *asyncio.Server, grace time.Duration) error {
+	l := asyncio.GetEventLoop()
+	main := asyncio.CurrentTask(ctx)
+	l.AddSignalHandler(syscall.SIGTERM, func() { main.Cancel("SIGTERM") })
+	defer l.RemoveSignalHandler(syscall.SIGTERM)
+	err := srv.ServeForever(ctx)
+	fmt.Printf("shutting down (%v); connections have %v to finish\n", err, grace)
+	if errors.Is(asyncio.Timeout(ctx, grace, srv.Shutdown), asyncio.ErrTimeout) {
+		fmt.Println("grace period over: remaining connections closed")
+	}
+	return err
 }
 
 // serveLines echoes each line back, prefixed with the peer's address.
