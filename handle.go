@@ -99,19 +99,44 @@ func (l *Loop) CallAt(when time.Duration, fn func()) *Handle {
 // one way into the loop from other goroutines. Safe from any goroutine; the
 // returned Handle's Cancel is loop goroutine only. A burst of calls wakes the
 // loop once.
+//
+// On a closed loop (or one closing while it is called) it never panics: fn
+// is dropped and it returns nil. Use TryCallSoonThreadsafe to learn that.
 func (l *Loop) CallSoonThreadsafe(fn func()) *Handle {
-	h := l.newHandle(fn, "CallSoonThreadsafe")
-	l.post(h)
+	h, _ := l.TryCallSoonThreadsafe(fn)
 	return h
 }
 
+// TryCallSoonThreadsafe is CallSoonThreadsafe that reports a closed loop: it
+// returns ErrLoopClosed, and fn never runs, if the loop is closed or closes
+// while it is called (CPython raises "Event loop is closed"). A callback it
+// accepted runs on this loop before Close returns, or is dropped with the
+// loop; never in a later, unrelated run. Safe from any goroutine.
+func (l *Loop) TryCallSoonThreadsafe(fn func()) (*Handle, error) {
+	if fn == nil {
+		misuse("CallSoonThreadsafe called with a nil function")
+	}
+	h := makeHandle(l, fn)
+	if !l.post(h) {
+		return nil, ErrLoopClosed
+	}
+	return h, nil
+}
+
 // post queues h from any goroutine and wakes the loop if this is the first
-// item since the loop last looked (one wake-up per burst).
-func (l *Loop) post(h *Handle) {
+// item since the loop last looked (one wake-up per burst). It reports false,
+// queueing nothing, if the loop is closed: closed is checked under inboxMu,
+// which Close takes after setting it, so no post lands in a dead inbox.
+func (l *Loop) post(h *Handle) bool {
 	l.inboxMu.Lock()
+	if l.closed.Load() {
+		l.inboxMu.Unlock()
+		return false
+	}
 	l.inbox = append(l.inbox, h)
 	l.inboxMu.Unlock()
 	if !l.pending.Swap(true) {
 		l.poller.Wake()
 	}
+	return true
 }

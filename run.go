@@ -81,6 +81,7 @@ func Run[T any](main func(ctx context.Context) (T, error), opts ...RunOptions) (
 	finished := t.Done()
 	l.shutdown()
 	l.shutdownDefaultExecutor()
+	l.Close() // as asyncio.run: nothing posted to this run leaks into the next; the next Run gets a fresh loop
 	if err != nil && !finished {
 		return zero, err // the loop was stopped or deadlocked
 	}
@@ -234,6 +235,9 @@ func (l *Loop) Close() error {
 	}
 	l.killLive()
 	l.removeSignalHandlers()
+	l.inboxMu.Lock() // after this no post is accepted (post checks closed under the lock)
+	l.inbox = nil
+	l.inboxMu.Unlock()
 	for l.ready.Len() > 0 {
 		l.ready.Pop()
 	}
