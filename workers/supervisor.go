@@ -182,7 +182,7 @@ func (s *supervisor) onExit(e exitEvent) {
 func (s *supervisor) failed(sl *slot, why error, uptime time.Duration) {
 	if !s.limit.allow(time.Now()) {
 		s.err = fmt.Errorf("%w: more than %d restarts within %v; last: %v", ErrCrashLoop, s.limit.max, restartWindow, why)
-		s.opts.logf("workers: %v; stopping the workers", s.err)
+		s.opts.logf("%v; stopping the workers", s.err) // s.err begins "workers: "
 		s.stop()
 		return
 	}
