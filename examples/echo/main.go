@@ -3,6 +3,7 @@
 //
 //	go run ./examples/echo -demo        # server + 3 clients, then exit
 //	go run ./examples/echo -addr :8888  # serve until interrupted (try: nc localhost 8888)
+//	go run ./examples/echo -addr :8888 -workers 2  # two processes, one loop each
 //
 // Each connection is a task; each read and each drain suspends only that task.
 package main
@@ -25,6 +26,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	demo := flag.Bool("demo", false, "run three clients against the server, then exit")
+	nworkers := flag.Int("workers", 0, "serve from N processes sharing the port, one loop each (workers.go); 0 or 1: this process alone")
 	flag.Parse()
 	host, portText, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -32,13 +34,26 @@ func main() {
 	}
 	port, _ := strconv.Atoi(portText)
 
-	_, err = asyncio.Run(func(ctx context.Context) (any, error) {
-		srv, err := asyncio.StartServer(ctx, serveLines, host, port)
+	if *nworkers > 1 {
+		err = serveWorkers(*nworkers, host, port, *demo)
+	} else {
+		err = serve(host, port, *demo, asyncio.ServerOptions{})
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// serve runs the server on this process's loop until it is interrupted, or
+// until the demo clients are done.
+func serve(host string, port int, demo bool, opts asyncio.ServerOptions) error {
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		srv, err := asyncio.StartServer(ctx, serveLines, host, port, opts)
 		if err != nil {
 			return nil, err
 		}
 		fmt.Printf("echo server listening on %v\n", srv.Addrs()[0])
-		if *demo {
+		if demo {
 			defer srv.Close()
 			return nil, runDemo(ctx, srv.Port())
 		}
@@ -47,9 +62,7 @@ func main() {
 		l.AddSignalHandler(syscall.SIGTERM, srv.Close)
 		return nil, srv.WaitClosed(ctx)
 	})
-	if err != nil {
-		log.Fatal(err)
-	}
+	return err
 }
 
 // serveLines echoes each line back, prefixed with the peer's address.
