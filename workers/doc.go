@@ -33,6 +33,12 @@
 // process, and fn holds what only a worker does. Index reports which role
 // the current process has.
 //
+// Main blocks until the end; call it once, from the main goroutine, before
+// starting anything only a worker should do (a worker that binds port 0
+// gets a port of its own: give every worker the same fixed port). In a
+// worker, fn runs on the goroutine that called Main, so it may call
+// asyncio.Run. Index is safe from any goroutine.
+//
 // # What the supervisor does
 //
 //   - Signals: SIGINT and SIGTERM shut down: every worker gets SIGTERM, and
