@@ -66,7 +66,6 @@ func supervise(n int, o Options) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-
 	for i := range n {
 		s.slots = append(s.slots, &slot{index: i})
 		if err := s.start(s.slots[i]); err != nil {
@@ -75,6 +74,12 @@ func supervise(n int, o Options) error {
 			break
 		}
 	}
+	s.run(sigs)
+	return s.err
+}
+
+// run handles events until no worker runs or is due to restart.
+func (s *supervisor) run(sigs <-chan os.Signal) {
 	for s.busy() {
 		select {
 		case sig := <-sigs:
@@ -89,7 +94,6 @@ func supervise(n int, o Options) error {
 			s.graceC = nil
 		}
 	}
-	return s.err
 }
 
 // busy reports whether a worker runs or will be restarted.
