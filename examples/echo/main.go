@@ -3,6 +3,7 @@
 //
 //	go run ./examples/echo -demo        # server + 3 clients, then exit
 //	go run ./examples/echo -addr :8888  # serve until interrupted (try: nc localhost 8888)
+//	go run ./examples/echo -addr :8888 -workers 2  # two processes, one loop each
 //
 // Ctrl-C or SIGTERM stops it: the server stops listening, connections get a
 // grace period (-grace) to finish, then they are closed.
@@ -29,6 +30,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	demo := flag.Bool("demo", false, "run three clients against the server, then exit")
 	grace := flag.Duration("grace", time.Second, "how long connections may finish after Ctrl-C or SIGTERM")
+	nworkers := flag.Int("workers", 0, "serve from N processes sharing the port, one loop each (workers.go); 0 or 1: this process alone")
 	flag.Parse()
 	host, portText, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -36,21 +38,39 @@ func main() {
 	}
 	port, _ := strconv.Atoi(portText)
 
-	_, err = asyncio.Run(func(ctx context.Context) (any, error) {
-		srv, err := asyncio.StartServer(ctx, serveLines, host, port)
+	shutdownGrace = *grace
+	if *nworkers > 1 {
+		err = serveWorkers(*nworkers, host, port, *demo)
+	} else {
+		err = serve(host, port, *demo, asyncio.ServerOptions{})
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// shutdownGrace is the -grace flag: how long connections may finish.
+var shutdownGrace = time.Second
+
+// serve runs the server on this process's loop until it is interrupted, or
+// until the demo clients are done.
+func serve(host string, port int, demo bool, opts asyncio.ServerOptions) error {
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		srv, err := asyncio.StartServer(ctx, serveLines, host, port, opts)
 		if err != nil {
 			return nil, err
 		}
 		fmt.Printf("echo server listening on %v\n", srv.Addrs()[0])
-		if *demo {
+		if demo {
 			defer srv.Close()
 			return nil, runDemo(ctx, srv.Port())
 		}
-		return nil, serveUntilSignal(ctx, srv, *grace)
+		return nil, serveUntilSignal(ctx, srv, shutdownGrace)
 	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		log.Fatal(err)
+	if errors.Is(err, context.Canceled) {
+		return nil // Ctrl-C or SIGTERM: a clean end
 	}
+	return err
 }
 
 // serveUntilSignal serves until Ctrl-C (Run cancels main) or SIGTERM (which

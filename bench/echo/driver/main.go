@@ -87,9 +87,28 @@ type Output struct {
 }
 
 type server struct {
-	res    *ServerResult
-	argv   func(port int) []string
-	broken bool // did not build
+	res  *ServerResult
+	argv func(port int) []string
+	env  []string // added to the server's environment
+	// sockets is how many listening sockets the server opens on its port
+	// (worker processes with SO_REUSEPORT); the run starts when all are
+	// open, so that the kernel spreads the connections over all of them.
+	sockets int
+	broken  bool // did not build
+	// CPU lists for the server and the load generator; "" means -server-cpu
+	// and -loadgen-cpu. Set by the multi-core variants.
+	cpu, loadgenCPU string
+}
+
+func (s *server) cpus() (server, loadgen string) {
+	server, loadgen = *serverCPU, *loadgenCPU
+	if s.cpu != "" {
+		server = s.cpu
+	}
+	if s.loadgenCPU != "" {
+		loadgen = s.loadgenCPU
+	}
+	return server, loadgen
 }
 
 var (
@@ -105,7 +124,8 @@ var (
 	serverCPU  = flag.String("server-cpu", "0", "CPU list for the server (taskset -c)")
 	loadgenCPU = flag.String("loadgen-cpu", "1", "CPU list for the load generator (taskset -c)")
 	python     = flag.String("python", "", "Python interpreter for the asyncio and uvloop servers (default: the first of /usr/bin/python3, python3 that imports uvloop)")
-	only       = flag.String("only", "", "comma-separated server names to run (default: all)")
+	only       = flag.String("only", "", "comma-separated server names to run (default: all but the multi-core variants)")
+	multiCPU   = flag.String("multi-cpu", "0-1", "CPU list for both the server and the load generator of the multi-core variants")
 	chart      = flag.String("chart", "", "chart program to render OUT/echo.svg with (run.sh passes its build of ./chart)")
 )
 
@@ -246,6 +266,8 @@ func discover() []*server {
 		}
 	}
 
+	addVariants(add)
+
 	var sel []*server
 	for _, s := range list {
 		if selected(s.res.Name) {
@@ -265,6 +287,34 @@ func selected(name string) bool {
 		}
 	}
 	return false
+}
+
+// addVariants adds the multi-core variants of the Go servers: the server may
+// run on every CPU of -multi-cpu, and so may the load generator, which then
+// competes with it. They run only when named in -only.
+func addVariants(add func(name, label, version string, argv func(int) []string) *server) {
+	goVersion := cmdOut("go", "env", "GOVERSION")
+	variant := func(name, label, base string, sockets int, env []string, args ...string) {
+		if *only == "" || !selected(name) {
+			return
+		}
+		bin := filepath.Join(*binDir, "server-"+base)
+		s := add(name, label, goVersion, func(p int) []string {
+			return append([]string{bin, "-addr", "127.0.0.1:" + strconv.Itoa(p)}, args...)
+		})
+		s.cpu, s.loadgenCPU, s.env, s.sockets = *multiCPU, *multiCPU, env, sockets
+		if _, err := os.Stat(bin); err != nil {
+			if err := goBuild(bin, "./servers/"+base); err != nil {
+				log.Print(err)
+				s.res.Error, s.broken = "build failed", true
+			}
+		}
+	}
+	cpus := " (CPUs " + *multiCPU + ", shared with the load generator)"
+	variant("asyncio-shared", "asyncio-go, 1 process"+cpus, "asyncio", 1, nil)
+	variant("asyncio-2w", "asyncio-go, 2 worker processes"+cpus, "asyncio", 2, nil, "-workers", "2")
+	variant("asyncio-2w-pin", "asyncio-go, 2 workers pinned one per CPU"+cpus, "asyncio", 2, nil, "-workers", "2", "-pin")
+	variant("goroutines-2p", "Go goroutines (net), GOMAXPROCS=2"+cpus, "goroutines", 1, []string{"GOMAXPROCS=2"})
 }
 
 // findPython returns the interpreter for the Python servers and whether it
@@ -288,8 +338,12 @@ func runOnce(s *server, loadgen string, meta Meta) (*Sample, error) {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := pinned(*serverCPU, s.argv(port))
+	srvCPU, lgCPU := s.cpus()
+	cmd := pinned(srvCPU, s.argv(port))
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if s.env != nil {
+		cmd.Env = append(os.Environ(), s.env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // die with the driver
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -300,11 +354,14 @@ func runOnce(s *server, loadgen string, meta Meta) (*Sample, error) {
 	if err := waitReady(addr, exited, 20*time.Second); err != nil {
 		return nil, err
 	}
+	if err := waitSockets(port, s.sockets, exited, 20*time.Second); err != nil {
+		return nil, err
+	}
 
 	args := []string{"-addr", addr, "-conns", strconv.Itoa(*conns), "-size", strconv.Itoa(*size),
 		"-warmup", warmup.String(), "-duration", duration.String(),
 		"-pid", strconv.Itoa(cmd.Process.Pid), "-clk-tck", strconv.Itoa(meta.ClkTck), "-label", s.res.Name}
-	lg := pinned(*loadgenCPU, append([]string{loadgen}, args...))
+	lg := pinned(lgCPU, append([]string{loadgen}, args...))
 	var stdout bytes.Buffer
 	lg.Stdout, lg.Stderr = &stdout, os.Stderr
 	lg.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -327,9 +384,9 @@ func runOnce(s *server, loadgen string, meta Meta) (*Sample, error) {
 	if err := json.Unmarshal(stdout.Bytes(), &smp); err != nil {
 		return nil, fmt.Errorf("loadgen output: %v", err)
 	}
-	smp.ServerCoreBusyPct = coreAvg(smp.CoreBusyPct, *serverCPU)
-	smp.LoadgenCoreBusyPct = coreAvg(smp.CoreBusyPct, *loadgenCPU)
-	smp.ServerCoreSoftirqPct = coreAvg(smp.CoreSoftirqPct, *serverCPU)
+	smp.ServerCoreBusyPct = coreAvg(smp.CoreBusyPct, srvCPU)
+	smp.LoadgenCoreBusyPct = coreAvg(smp.CoreBusyPct, lgCPU)
+	smp.ServerCoreSoftirqPct = coreAvg(smp.CoreSoftirqPct, srvCPU)
 	if smp.Errors > 0 {
 		return nil, fmt.Errorf("%d connections failed", smp.Errors)
 	}
@@ -409,6 +466,42 @@ func waitReady(addr string, exited <-chan struct{}, timeout time.Duration) error
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("server did not accept on %s within %v", addr, timeout)
+}
+
+// waitSockets polls until n sockets listen on the loopback port (counted in
+// /proc/net/tcp), the server exits, or the timeout passes. n <= 1 is
+// satisfied at once: waitReady has seen one.
+func waitSockets(port, n int, exited <-chan struct{}, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for n > 1 {
+		if listening(port) >= n {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("server exited before all its sockets listened")
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d sockets listen on port %d after %v", listening(port), n, port, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
+
+// listening counts the IPv4 sockets in state LISTEN on port.
+func listening(port int) int {
+	b, _ := os.ReadFile("/proc/net/tcp")
+	want := fmt.Sprintf(":%04X", port)
+	n := 0
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		// sl local_address rem_address st ...; st 0A is LISTEN
+		if f := strings.Fields(line); len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+			n++
+		}
+	}
+	return n
 }
 
 func goBuild(out, pkg string) error {

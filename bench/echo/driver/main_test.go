@@ -2,7 +2,10 @@
 
 package main
 
-import "testing"
+import (
+	"net"
+	"testing"
+)
 
 func TestCoreAvg(t *testing.T) {
 	v := []float64{10, 20, 30, 40}
@@ -20,5 +23,16 @@ func TestMedian(t *testing.T) {
 	}
 	if m := median([]Sample{{RTPerSec: 1}, {RTPerSec: 4}}); m.RTPerSec != 2.5 {
 		t.Errorf("even median = %v, want 2.5", m.RTPerSec)
+	}
+}
+
+func TestListening(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if n := listening(ln.Addr().(*net.TCPAddr).Port); n != 1 {
+		t.Fatalf("listening = %d, want 1", n)
 	}
 }

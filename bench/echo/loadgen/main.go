@@ -8,7 +8,8 @@
 //
 // Latencies go into a fixed per-connection histogram, so the request loop
 // does not allocate. If -pid is given, the server's CPU time (utime+stime of
-// /proc/PID/stat, all threads, in clock ticks of -clk-tck, 100 by default;
+// /proc/PID/stat, all threads, plus that of its descendants, such as worker
+// processes, in clock ticks of -clk-tck, 100 by default;
 // pass `getconf CLK_TCK`) is read at the start and end of the measured window
 // to give server CPU microseconds per round trip. The load generator's own CPU
 // use is reported too: near 100% means the client, not the server, was the
@@ -67,7 +68,7 @@ func main() {
 	warmup := flag.Duration("warmup", 2*time.Second, "warm-up before measuring")
 	duration := flag.Duration("duration", 10*time.Second, "measured duration")
 	quick := flag.Bool("quick", false, "short run: 1s warm-up, 3s measured (overrides -warmup/-duration)")
-	pid := flag.Int("pid", 0, "server process id whose CPU time to measure (0: don't)")
+	pid := flag.Int("pid", 0, "server process id whose CPU time (with its descendants') to measure (0: don't)")
 	clkTck := flag.Int("clk-tck", 100, "clock ticks per second of /proc/PID/stat (getconf CLK_TCK)")
 	label := flag.String("label", "", "label copied into the JSON result")
 	flag.Parse()
@@ -179,7 +180,7 @@ func run(addr string, conns, size int, warmup, duration time.Duration, pid, clkT
 	}
 
 	time.Sleep(warmup)
-	srv0, err := cpuTicks(pid)
+	srv0, err := treeTicks(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +191,7 @@ func run(addr string, conns, size int, warmup, duration time.Duration, pid, clkT
 	time.Sleep(duration)
 	phase.Store(phaseStop)
 	elapsed := time.Since(t0).Seconds()
-	srv1, err := cpuTicks(pid)
+	srv1, err := treeTicks(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +259,37 @@ func cpuTicks(pid int) (uint64, error) {
 	return parseStat(string(b))
 }
 
+// treeTicks returns utime+stime of a process and of all its descendants
+// (a supervisor's worker processes), in clock ticks, or 0 for pid 0.
+func treeTicks(pid int) (uint64, error) {
+	total, err := cpuTicks(pid)
+	if err != nil || pid == 0 {
+		return total, err
+	}
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
+			if ppid, err := parsePPID(string(b)); err == nil {
+				children[ppid] = append(children[ppid], child)
+			}
+		}
+	}
+	todo := children[pid]
+	for len(todo) > 0 {
+		p := todo[len(todo)-1]
+		todo = append(todo[:len(todo)-1], children[p]...)
+		if t, err := cpuTicks(p); err == nil { // it may have just exited
+			total += t
+		}
+	}
+	return total, nil
+}
+
 // coreTicks returns the tick counters of each "cpuN" line of /proc/stat,
 // indexed by N (CPUs missing from it get none).
 func coreTicks() ([][]uint64, error) {
@@ -303,6 +335,19 @@ func parseStat(s string) (uint64, error) {
 		return 0, err
 	}
 	return u + st, nil
+}
+
+// parsePPID extracts the parent's pid (field 4) from a /proc/PID/stat line.
+func parsePPID(s string) (int, error) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("malformed /proc stat")
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state)
+	if len(f) < 2 {
+		return 0, errors.New("short /proc stat")
+	}
+	return strconv.Atoi(f[1])
 }
 
 // histogram is a log-linear histogram of nanosecond values: exact below 128,

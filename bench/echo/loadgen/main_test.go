@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"testing"
 )
 
@@ -27,6 +28,20 @@ func TestParseStat(t *testing.T) {
 	line := "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 1 0 9 1 1\n"
 	if got, err := parseStat(line); err != nil || got != 22 {
 		t.Fatalf("parseStat = %d, %v; want 22", got, err)
+	}
+	if got, err := parsePPID(line); err != nil || got != 1 {
+		t.Fatalf("parsePPID = %d, %v; want 1", got, err)
+	}
+}
+
+func TestTreeTicksCountsChildren(t *testing.T) {
+	self, err := cpuTicks(os.Getpid())
+	if err != nil {
+		t.Skip(err) // no /proc
+	}
+	tree, err := treeTicks(os.Getpid())
+	if err != nil || tree < self {
+		t.Fatalf("treeTicks = %d, %v; want at least the process's own %d", tree, err, self)
 	}
 }
 

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package workers_test
+
+func affinity() string { return "?" }
