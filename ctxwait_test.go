@@ -242,3 +242,35 @@ func TestDerivedContextCancelledByTaskIsDeterministic(t *testing.T) {
 		})
 	}
 }
+
+// Gather, Wait and Shield given a derived context end with it too: Gather
+// forwards it to its children as a cancellation would; Wait and Shield stop
+// waiting and leave the tasks running.
+func TestDerivedContextEndsGatherWaitShield(t *testing.T) {
+	syncRun(t, func(ctx context.Context) {
+		var ev asyncio.Event
+		long := func(ctx context.Context) (int, error) { return 0, ev.Wait(ctx) }
+		for _, name := range []string{"Gather", "Wait", "Shield"} {
+			c, cancel := context.WithTimeout(ctx, time.Minute)
+			tk := asyncio.CreateTask(ctx, long)
+			var err error
+			switch name {
+			case "Gather":
+				_, err = asyncio.GatherTasks(c, tk)
+			case "Wait":
+				_, _, err = asyncio.Wait(c, []asyncio.AnyTask{tk}, asyncio.AllCompleted, asyncio.Never)
+			case "Shield":
+				_, err = asyncio.Shield(c, tk)
+			}
+			cancel()
+			if err == nil {
+				t.Errorf("%s under an ended context returned nil", name)
+			}
+			if name != "Gather" && tk.Done() {
+				t.Errorf("%s: the awaited task was cancelled", name)
+			}
+			tk.Cancel()
+			tk.Await(ctx)
+		}
+	})
+}

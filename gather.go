@@ -99,7 +99,7 @@ func gather[T any](ctx context.Context, tasks []*Task[T], returnAll bool) error 
 		g.finished = true
 		return g.failed
 	}
-	if err := g.waiter.park(g); err != nil {
+	if err := g.waiter.parkCtx(ctx, g); err != nil {
 		return err
 	}
 	if g.cancelled {

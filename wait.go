@@ -20,6 +20,7 @@ const (
 // tasks, collects them as they finish, and wakes the waiter when cond says so.
 type watcher struct {
 	waiter  *task
+	ctx     context.Context // the caller's: a derived context's end ends the wait
 	active  bool    // the waiter is parked on it
 	done    []*task // finished, in completion order, not yet taken
 	cond    func() bool
@@ -75,7 +76,7 @@ func (w *watcher) park(timeout time.Duration) error {
 		})
 	}
 	w.active = true
-	return w.waiter.park(w)
+	return w.waiter.parkCtx(w.ctx, w)
 }
 
 // Wait waits for the tasks until mode is satisfied or timeout passes (Never:
@@ -90,7 +91,7 @@ func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Dura
 			misuse("Wait called with a nil task at index %d; pass the tasks returned by CreateTask", i)
 		}
 	}
-	w := &watcher{waiter: currentTask(ctx, "Wait")}
+	w := &watcher{waiter: currentTask(ctx, "Wait"), ctx: ctx}
 	unfinished := 0
 	for _, at := range tasks {
 		t := at.base()
@@ -137,7 +138,7 @@ func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Dura
 func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Duration) iter.Seq2[*Task[T], error] {
 	checkTasks(tasks, "AsCompleted")
 	return func(yield func(*Task[T], error) bool) {
-		w := &watcher{waiter: currentTask(ctx, "AsCompleted")}
+		w := &watcher{waiter: currentTask(ctx, "AsCompleted"), ctx: ctx}
 		defer func() { w.over = true }()
 		w.cond = func() bool { return len(w.done) > 0 }
 		byBase := make(map[*task]*Task[T], len(tasks))
@@ -198,7 +199,7 @@ func Shield[T any](ctx context.Context, t *Task[T]) (T, error) {
 	if t.state != stateDone {
 		cur := currentTask(ctx, "Shield")
 		t.joiners.PushBack(&cur.node)
-		if err := cur.park(queueAbort{}); err != nil {
+		if err := cur.parkCtx(ctx, queueAbort{}); err != nil {
 			var zero T
 			return zero, err
 		}
