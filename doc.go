@@ -52,9 +52,16 @@
 // still see the request as pending and treat their own cancellation as
 // someone else's.
 //
-// Cancellation never undoes a grant: a task woken with a lock, a permit or a
-// queue item and cancelled before it runs keeps what it was given, and sees
-// the cancellation at its next await.
+// Once a waiting task is cancelled, its await returns the CancelledError,
+// even if Uncancel comes before it resumes (Uncancel only lowers the count).
+// A grant made to it in between (a lock, a permit, a queue item or place, a
+// notification, a ThreadSafeFlag Set) is handed on to the next waiter or back
+// to the primitive, so nothing is lost and no task reports a success it was
+// not granted. Only what a Go channel or a ToThread call has already
+// delivered is kept: the await succeeds and the cancellation comes at the
+// next await. A TaskGroup with failures returns them as a *GroupError and
+// leaves an outside cancellation requested for the next await. An await
+// given a context derived from the task's also ends when that context does.
 //
 // # One iteration of the loop
 //
@@ -66,6 +73,8 @@
 //  4. run the batch: resume every task and run every callback that was ready
 //     when the phase began, in FIFO order; what they make ready runs in the
 //     next iteration.
+//  5. flush writes: every stream written to during the batch sends what it
+//     buffered, one system call each.
 //
 // The same program therefore gives the same trace every time, and with the
 // virtual clock of package asynciotest, time-based code runs instantly.
