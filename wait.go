@@ -21,8 +21,8 @@ const (
 type watcher struct {
 	waiter  *task
 	ctx     context.Context // the caller's: a derived context's end ends the wait
-	active  bool    // the waiter is parked on it
-	done    []*task // finished, in completion order, not yet taken
+	active  bool            // the waiter is parked on it
+	done    []*task         // finished, in completion order, not yet taken
 	cond    func() bool
 	timer   *Handle // the timeout, if any
 	expired bool
