@@ -64,7 +64,9 @@ func (t *task) parkForeign(ctx context.Context, a aborter) error {
 	}
 	l := t.loop
 	err := outer.Err()
-	if dl, ok := outer.Deadline(); ok && err == nil && !time.Now().Before(dl) {
+	dl, hasDeadline := outer.Deadline()
+	left := time.Until(dl)
+	if hasDeadline && err == nil && left <= 0 {
 		err = context.DeadlineExceeded
 	}
 	if err != nil {
@@ -79,8 +81,8 @@ func (t *task) parkForeign(ctx context.Context, a aborter) error {
 	w := &ctxWait{t: t, a: a, ctx: outer}
 	w.index = len(l.ctxWaits)
 	l.ctxWaits = append(l.ctxWaits, w)
-	if dl, ok := outer.Deadline(); ok {
-		w.timer.When = int64(l.clock.Now() + time.Until(dl))
+	if hasDeadline {
+		w.timer.When = int64(after(l.clock.Now(), left))
 		w.timer.Value = w
 		l.timers.Push(&w.timer)
 	}
