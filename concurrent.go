@@ -55,7 +55,7 @@ func (f *ConcurrentFuture[T]) start(fn func(context.Context) (T, error), name []
 		return v, err
 	}, name)
 	t.retrieved = true // the future owns the outcome
-	t.hooks = append(t.hooks, f)
+	t.addHook(f)
 	f.task = t
 }
 

@@ -166,11 +166,16 @@ type taskContext struct {
 
 func (c *taskContext) Deadline() (time.Time, bool) { return time.Time{}, false }
 
+// Run is coro.Body's method: the task's coroutine runs the function through
+// the context, which saves a field per task (a body that is not a closure
+// must be a pointer with a method). It is not for callers.
+func (c *taskContext) Run() { c.t.impl.runFn() }
+
 // AfterFunc is context.AfterFunc's hook: see signal.afterFunc.
 func (c *taskContext) AfterFunc(f func()) func() bool { return c.sig.afterFunc(f) }
 func (c *taskContext) Done() <-chan struct{}          { return c.sig.done() }
 func (c *taskContext) Err() error                     { return errIfFired(&c.sig) }
-func (c *taskContext) String() string                 { return "asyncio.Task(" + c.t.name + ").Context" }
+func (c *taskContext) String() string                 { return "asyncio.Task(" + c.t.Name() + ").Context" }
 func (c *taskContext) Value(key any) any {
 	if key == (taskKey{}) {
 		return c.t

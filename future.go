@@ -124,7 +124,7 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 type futureAbort[T any] struct{ f *Future[T] }
 
 func (a futureAbort[T]) abort(t *task) bool {
-	a.f.Cancel(t.cancelMsg)
+	a.f.Cancel(t.cancelMsg())
 	return false
 }
 

@@ -92,7 +92,7 @@ func gather[T any](ctx context.Context, tasks []*Task[T], returnAll bool) error 
 			continue
 		}
 		g.children = append(g.children, c)
-		c.hooks = append(c.hooks, g)
+		c.addHook(g)
 		g.remaining++
 	}
 	if g.failed != nil || g.remaining == 0 {
@@ -103,7 +103,7 @@ func gather[T any](ctx context.Context, tasks []*Task[T], returnAll bool) error 
 		return err
 	}
 	if g.cancelled {
-		return &CancelledError{Msg: g.waiter.cancelMsg}
+		return &CancelledError{Msg: g.waiter.cancelMsg()}
 	}
 	return g.failed
 }
@@ -131,7 +131,7 @@ func (g *gathering) abort(t *task) bool {
 	g.cancelled = true
 	for _, c := range g.children {
 		if c.state != stateDone {
-			c.Cancel(t.cancelMsg)
+			c.Cancel(t.cancelMsg())
 		}
 	}
 	return false

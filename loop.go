@@ -243,13 +243,13 @@ func (l *Loop) runBatch() {
 func (t *task) step() {
 	l := t.loop
 	if t.state == statePending && t.mustCancel {
-		t.err = &CancelledError{Msg: t.cancelMsg} // cancelled before it ran: never start it
+		t.err = &CancelledError{Msg: t.cancelMsg()} // cancelled before it ran: never start it
 		l.complete(t)
 		return
 	}
 	if t.co == nil {
 		t.co = l.takeCoro()
-		t.co.Start(&t.runner)
+		t.co.Start(&t.ctx)
 	}
 	t.state = stateRunning
 	l.current = t
@@ -273,7 +273,7 @@ func (l *Loop) complete(t *task) {
 		// Cancelled after its last await and returned normally: as in
 		// asyncio, the pending cancellation wins over the result, unless
 		// the last await got something it could not hand on (park.go).
-		t.err = &CancelledError{Msg: t.cancelMsg}
+		t.err = &CancelledError{Msg: t.cancelMsg()}
 	}
 	t.mustCancel, t.keepResult = false, false
 	if t.err != nil {
@@ -284,10 +284,7 @@ func (l *Loop) complete(t *task) {
 	// Observers in the order they registered, as asyncio's done-callbacks:
 	// Gather, TaskGroup and Wait take note at once; user callbacks are
 	// scheduled with CallSoon. Awaiters resume after them.
-	for _, h := range t.hooks {
-		h.taskDone(t)
-	}
-	t.hooks = nil
+	t.notifyHooks()
 	for n := t.joiners.PopFront(); n != nil; n = t.joiners.PopFront() {
 		t.retrieved = true
 		l.wake(n.Value, nil, false)

@@ -32,7 +32,7 @@ import "context"
 
 // aborter detaches a parked task that is being cancelled.
 type aborter interface {
-	// abort is called on the loop goroutine while t is parked; t.cancelMsg
+	// abort is called on the loop goroutine while t is parked; t.cancelMsg()
 	// holds the message. It reports whether t was detached.
 	abort(t *task) bool
 }
@@ -82,7 +82,7 @@ func (t *task) detach(a aborter) bool {
 }
 
 // cancelError is the error a cancellation delivers.
-func (t *task) cancelError() error { return &CancelledError{Msg: t.cancelMsg} }
+func (t *task) cancelError() error { return &CancelledError{Msg: t.cancelMsg()} }
 
 // yield suspends t behind every task that is ready now (Sleep(0)).
 func (t *task) yield() error {
@@ -132,7 +132,9 @@ func (t *task) requestCancel(msg string) bool {
 		return false
 	}
 	t.cancels++
-	t.cancelMsg = msg
+	if msg != "" || t.ext != nil {
+		t.extension().cancelMsg = msg
+	}
 	if t.state == stateParked {
 		if t.detach(t.abort) {
 			t.loop.wake(t, t.cancelError(), false)
@@ -175,6 +177,6 @@ func (queueAbort) abort(t *task) bool { t.node.Unlink(); return true }
 type joinAbort struct{}
 
 func (joinAbort) abort(t *task) bool {
-	t.awaiting.Cancel(t.cancelMsg)
+	t.awaiting.Cancel(t.cancelMsg())
 	return false
 }

@@ -135,10 +135,8 @@ func (l *Loop) killLive() {
 		t.cancelled = true
 		t.err = &CancelledError{Msg: "event loop closed while the task was pending"}
 		l.unlinkLive(t)
-		for _, h := range t.hooks { // ConcurrentFuture, Gather, TaskGroup learn of it
-			h.taskDone(t)
-		}
-		t.hooks = nil
+		// ConcurrentFuture, Gather, TaskGroup learn of it.
+		t.notifyHooks()
 		t = next
 	}
 }

@@ -30,39 +30,91 @@ const (
 
 // task is the non-generic heart of a Task. Every field is owned by the loop
 // goroutine; the only state other goroutines may read is ctx's signal.
+//
+// The layout is part of the per-task cost (issue 8): fields every task uses
+// sit here, packed so that a Task[T] with a small T fits a 288-byte size
+// class; what few tasks use (a name, a cancel message, completion observers)
+// lives in ext, allocated on first use.
 type task struct {
-	loop   *Loop
-	id     uint64 // creation number, for the default name "Task-<id>"
-	name   string // set by the creator or SetName; "" means the default
-	state  taskState
-	impl   taskImpl    // the *Task[T] embedding this task
-	runner bodyRunner  // handed to the coroutine (no closure allocated)
-	co     *coro.Coro  // set from the first step until the function returns
-	ctx    taskContext // the context the function receives
+	loop *Loop
+	impl taskImpl    // the *Task[T] embedding this task
+	co   *coro.Coro  // set from the first step until the function returns
+	ctx  taskContext // the context the function receives; also the coro.Body that runs it
+	id   uint64      // creation number, for the default name "Task-<id>"
+
+	// The flags and the cancel count, packed in one word.
+	state      taskState
+	granted    bool  // the last wake-up granted something; read by the await after park (park.go)
+	mustCancel bool  // a CancelledError is due at the next resume
+	keepResult bool  // with mustCancel, set by keepGrant: a return before the next await keeps its result
+	forwarding bool  // inside its aborter: stops cancel cycles between tasks awaiting each other
+	cancelled  bool  // err is a cancellation
+	retrieved  bool  // someone has taken the outcome, so an error is not reported
+	cancels    int32 // cancel requests not yet matched by Uncancel; the message is ext.cancelMsg
 
 	// Parking (park.go).
 	abort    aborter           // how to detach on cancellation; non-nil only while parked
 	wakeErr  error             // the outcome handed over by wake, read once on resume
-	granted  bool              // the last wake-up granted something; read by the await after park
 	timer    timerheap.Timer   // the timer Sleep parks on; Value is this task
 	node     waitq.Node[*task] // this task's place in the one wait queue it is parked on
 	awaiting *task             // the task this one awaits in Await, to forward cancellation
 
-	// Cancellation.
-	mustCancel bool   // a CancelledError is due at the next resume
-	keepResult bool   // with mustCancel, set by keepGrant: a return before the next await keeps its result
-	cancelMsg  string // message of the latest Cancel
-	cancels    int    // cancel requests not yet matched by Uncancel
-	forwarding bool   // inside its aborter: stops cancel cycles between tasks awaiting each other
-
 	// Completion.
-	err       error              // the outcome: the function's error, a *CancelledError or *PanicError
-	cancelled bool               // err is a cancellation
-	retrieved bool               // someone has taken the outcome, so an error is not reported
-	joiners   waitq.Queue[*task] // tasks parked in Await on this one
-	hooks     []completionHook   // Gather, TaskGroup, Wait, done-callbacks: told at completion, in order
+	err     error              // the outcome: the function's error, a *CancelledError or *PanicError
+	joiners waitq.Queue[*task] // tasks parked in Await on this one
 
 	prevLive, nextLive *task // the loop's list of unfinished tasks
+
+	ext *taskExt // nil until a field in it is first set
+}
+
+// taskExt holds a task's rarely set fields (see task).
+type taskExt struct {
+	name      string           // set by the creator or SetName; "" means the default
+	cancelMsg string           // message of the latest Cancel
+	hook      completionHook   // the first observer told at completion (most tasks have at most one)
+	hooks     []completionHook // the others, in the order they registered
+}
+
+// extension returns t.ext, allocating it on first use.
+func (t *task) extension() *taskExt {
+	if t.ext == nil {
+		t.ext = new(taskExt)
+	}
+	return t.ext
+}
+
+// cancelMsg is the message of the latest Cancel ("" if none).
+func (t *task) cancelMsg() string {
+	if t.ext == nil {
+		return ""
+	}
+	return t.ext.cancelMsg
+}
+
+// addHook registers h to be told when t completes, after those already registered.
+func (t *task) addHook(h completionHook) {
+	x := t.extension()
+	if x.hook == nil && len(x.hooks) == 0 {
+		x.hook = h
+		return
+	}
+	x.hooks = append(x.hooks, h)
+}
+
+// notifyHooks tells each completion hook, in registration order, that t
+// has completed, and forgets them.
+func (t *task) notifyHooks() {
+	x := t.ext
+	if x == nil || x.hook == nil {
+		return
+	}
+	h, rest := x.hook, x.hooks
+	x.hook, x.hooks = nil, nil
+	h.taskDone(t)
+	for _, h := range rest {
+		h.taskDone(t)
+	}
 }
 
 // taskImpl is implemented only by *Task[T]: what the loop needs from the
@@ -74,11 +126,6 @@ type taskImpl interface {
 
 // completionHook is an internal observer of a task's completion.
 type completionHook interface{ taskDone(t *task) }
-
-// bodyRunner adapts a task to coro.Body without allocating a closure.
-type bodyRunner struct{ t *task }
-
-func (r *bodyRunner) Run() { r.t.impl.runFn() }
 
 // AnyTask is the part of a Task that does not depend on its result type:
 // what AllTasks and CurrentTask return and what done-callbacks receive. Only
@@ -103,8 +150,8 @@ type AnyTask interface {
 // finishes, so a task nobody references still runs to the end.
 type Task[T any] struct {
 	task
+	result T // before fn: a trailing zero-size field would be padded
 	fn     func(context.Context) (T, error)
-	result T
 }
 
 func (t *Task[T]) base() *task {
@@ -167,12 +214,12 @@ func createTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	t := &Task[T]{fn: fn}
 	b := &t.task
 	b.loop, b.impl, b.state = l, t, statePending
-	b.runner.t, b.ctx.t, b.ctx.values = b, b, valuesOf(ctx)
+	b.ctx.t, b.ctx.values = b, valuesOf(ctx)
 	b.timer.Value, b.node.Value = b, b
 	l.taskSeq++
 	b.id = l.taskSeq
-	if len(name) > 0 {
-		b.name = name[0]
+	if len(name) > 0 && name[0] != "" {
+		b.extension().name = name[0]
 	}
 	l.linkLive(b)
 	l.ready.Push(b)
@@ -237,14 +284,18 @@ func (t *task) Err() error {
 
 // Name returns the task's name.
 func (t *task) Name() string {
-	if t.name == "" {
+	if t.ext == nil || t.ext.name == "" {
 		return "Task-" + strconv.FormatUint(t.id, 10)
 	}
-	return t.name
+	return t.ext.name
 }
 
 // SetName renames the task.
-func (t *task) SetName(name string) { t.name = name }
+func (t *task) SetName(name string) {
+	if name != "" || t.ext != nil {
+		t.extension().name = name
+	}
+}
 
 // Done reports whether the task has finished (returned, failed or cancelled).
 func (t *task) Done() bool { return t.state == stateDone }
@@ -254,7 +305,7 @@ func (t *task) Cancelled() bool { return t.state == stateDone && t.cancelled }
 
 // Cancelling returns the number of pending cancel requests: Cancel calls not
 // matched by Uncancel (task.cancelling()).
-func (t *task) Cancelling() int { return t.cancels }
+func (t *task) Cancelling() int { return int(t.cancels) }
 
 // Uncancel takes back one cancel request and returns how many remain
 // (task.uncancel()). A Timeout scope uses it to tell its own cancellation
@@ -267,7 +318,7 @@ func (t *task) Uncancel() int {
 			t.mustCancel, t.keepResult = false, false
 		}
 	}
-	return t.cancels
+	return int(t.cancels)
 }
 
 // AddDoneCallback arranges for fn to be called, with CallSoon, when the task
@@ -278,7 +329,7 @@ func (t *task) AddDoneCallback(fn func(AnyTask)) {
 		t.loop.CallSoon(func() { fn(t.impl) })
 		return
 	}
-	t.hooks = append(t.hooks, doneCallback(fn))
+	t.addHook(doneCallback(fn))
 }
 
 // doneCallback is a user's done-callback among the completion hooks: it is

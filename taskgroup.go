@@ -40,7 +40,7 @@ func WithTaskGroup(ctx context.Context, body func(ctx context.Context, tg *TaskG
 		misuse("WithTaskGroup called with a nil body; pass the function that spawns the group's tasks")
 	}
 	t := currentTask(ctx, "WithTaskGroup")
-	tg := &TaskGroup{parent: t, ctx: ctx, children: map[*task]struct{}{}, baseCancels: t.cancels}
+	tg := &TaskGroup{parent: t, ctx: ctx, children: map[*task]struct{}{}, baseCancels: int(t.cancels)}
 	panicked := true
 	defer func() {
 		if panicked { // the block panicked: stop the children, then let the panic go on
@@ -82,7 +82,7 @@ func GroupTask[T any](tg *TaskGroup, fn func(ctx context.Context) (T, error), na
 		misuse("TaskGroup.Go called while the group is shutting down after a failure; check the block's ctx or error first")
 	}
 	t := createTask(tg.parent.loop, tg.ctx, fn, name)
-	t.hooks = append(t.hooks, tg)
+	t.addHook(tg)
 	tg.children[&t.task] = struct{}{}
 	if tg.aborting {
 		t.Cancel()
@@ -164,12 +164,12 @@ func (tg *TaskGroup) result() error {
 	if len(tg.errs) > 0 {
 		if p.cancels > 0 {
 			p.Uncancel() // uncancel then cancel: the count stays, the delivery is due again
-			p.requestCancel(p.cancelMsg)
+			p.requestCancel(p.cancelMsg())
 		}
 		return &GroupError{Errs: tg.errs}
 	}
-	if p.cancels > tg.baseCancels {
-		return &CancelledError{Msg: p.cancelMsg}
+	if int(p.cancels) > tg.baseCancels {
+		return &CancelledError{Msg: p.cancelMsg()}
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func TimeoutAt(ctx context.Context, when time.Duration, body func(ctx context.Co
 		misuse("TimeoutAt called with a nil body; pass the function to run under the deadline")
 	}
 	t := currentTask(ctx, "Timeout")
-	s := &TimeoutScope{t: t, cancelling: t.cancels}
+	s := &TimeoutScope{t: t, cancelling: int(t.cancels)}
 	s.ctx = scopeContext{parent: ctx, t: t, scope: s}
 	parent := signalOf(ctx, t)
 	parent.addChild(&s.ctx.sig)

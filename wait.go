@@ -98,7 +98,7 @@ func Wait(ctx context.Context, tasks []AnyTask, mode WaitMode, timeout time.Dura
 		if t.state == stateDone {
 			w.done = append(w.done, t)
 		} else {
-			t.hooks = append(t.hooks, w)
+			t.addHook(w)
 			unfinished++
 		}
 	}
@@ -147,7 +147,7 @@ func AsCompleted[T any](ctx context.Context, tasks []*Task[T], timeout time.Dura
 			if t.state == stateDone {
 				w.done = append(w.done, &t.task)
 			} else {
-				t.hooks = append(t.hooks, w)
+				t.addHook(w)
 			}
 		}
 		var deadline time.Duration = Never
