@@ -19,11 +19,24 @@ func (t *Timer) Queued() bool { return t.index >= 0 && t.seq != 0 }
 
 // Heap is a min-heap of *Timer. The zero value is an empty heap.
 //
-// Invariants: items[i].index == i; for every i > 0,
-// !less(items[i], items[(i-1)/4]); seq values are unique and increasing.
+// Each slot keeps a copy of its timer's deadline, so that sifting compares
+// values in the slice and touches a Timer (in its owner, somewhere in the
+// heap of the Go runtime) only to update its index or to break a tie: with
+// 100,000 sleeping tasks, following a pointer per comparison was the loop's
+// largest cost (cache misses).
+//
+// Invariants: items[i].t.index == i and items[i].when == items[i].t.When;
+// for every i > 0, !less(items[i], items[(i-1)/4]); seq values are unique
+// and increasing.
 type Heap struct {
-	items []*Timer
+	items []slot
 	seq   uint64
+}
+
+// slot is one heap position: a timer and a copy of its deadline.
+type slot struct {
+	when int64
+	t    *Timer
 }
 
 // Len returns the number of queued timers.
@@ -34,7 +47,7 @@ func (h *Heap) Peek() *Timer {
 	if len(h.items) == 0 {
 		return nil
 	}
-	return h.items[0]
+	return h.items[0].t
 }
 
 // Push queues t. t must not be queued already.
@@ -42,7 +55,7 @@ func (h *Heap) Push(t *Timer) {
 	h.seq++
 	t.seq = h.seq
 	t.index = len(h.items)
-	h.items = append(h.items, t)
+	h.items = append(h.items, slot{t.When, t})
 	h.up(t.index)
 }
 
@@ -51,7 +64,7 @@ func (h *Heap) Pop() *Timer {
 	if len(h.items) == 0 {
 		return nil
 	}
-	t := h.items[0]
+	t := h.items[0].t
 	h.Remove(t)
 	return t
 }
@@ -59,15 +72,15 @@ func (h *Heap) Pop() *Timer {
 // Remove takes t out of the heap; it reports false if t was not queued.
 func (h *Heap) Remove(t *Timer) bool {
 	i := t.index
-	if i < 0 || i >= len(h.items) || h.items[i] != t {
+	if i < 0 || i >= len(h.items) || h.items[i].t != t {
 		return false
 	}
 	last := len(h.items) - 1
 	if i != last {
 		h.items[i] = h.items[last]
-		h.items[i].index = i
+		h.items[i].t.index = i
 	}
-	h.items[last] = nil
+	h.items[last] = slot{}
 	h.items = h.items[:last]
 	if i != last {
 		if !h.down(i) {
@@ -79,30 +92,33 @@ func (h *Heap) Remove(t *Timer) bool {
 	return true
 }
 
-func less(a, b *Timer) bool {
-	return a.When < b.When || (a.When == b.When && a.seq < b.seq)
+// less orders slots by deadline, then by push order; only a tie reads the
+// timers.
+func less(a, b slot) bool {
+	return a.when < b.when || (a.when == b.when && a.t.seq < b.t.seq)
 }
 
 func (h *Heap) up(i int) {
-	t := h.items[i]
+	s := h.items[i]
 	for i > 0 {
 		p := (i - 1) / 4
-		if !less(t, h.items[p]) {
+		if !less(s, h.items[p]) {
 			break
 		}
 		h.items[i] = h.items[p]
-		h.items[i].index = i
+		h.items[i].t.index = i
 		i = p
 	}
-	h.items[i] = t
-	t.index = i
+	h.items[i] = s
+	s.t.index = i
 }
 
 // down sifts the entry at i toward the leaves and reports whether it moved.
 func (h *Heap) down(i int) bool {
 	start := i
-	t := h.items[i]
-	n := len(h.items)
+	s := h.items[i]
+	items := h.items
+	n := len(items)
 	for {
 		c := 4*i + 1
 		if c >= n {
@@ -110,30 +126,33 @@ func (h *Heap) down(i int) bool {
 		}
 		m := c
 		for j := c + 1; j < c+4 && j < n; j++ {
-			if less(h.items[j], h.items[m]) {
+			if less(items[j], items[m]) {
 				m = j
 			}
 		}
-		if !less(h.items[m], t) {
+		if !less(items[m], s) {
 			break
 		}
-		h.items[i] = h.items[m]
-		h.items[i].index = i
+		items[i] = items[m]
+		items[i].t.index = i
 		i = m
 	}
-	h.items[i] = t
-	t.index = i
+	items[i] = s
+	s.t.index = i
 	return i != start
 }
 
 // Check verifies the heap's invariants and returns a description of the first
 // violation, or "" (used by the loop's debug invariant checker).
 func (h *Heap) Check() string {
-	for i, t := range h.items {
-		if t.index != i {
+	for i, s := range h.items {
+		if s.t.index != i {
 			return "timerheap: entry index out of sync"
 		}
-		if i > 0 && less(t, h.items[(i-1)/4]) {
+		if s.when != s.t.When {
+			return "timerheap: a queued timer's When was changed"
+		}
+		if i > 0 && less(s, h.items[(i-1)/4]) {
 			return "timerheap: heap order violated"
 		}
 	}
