@@ -1,7 +1,7 @@
 package asyncio
 
 // Await cycles. A task parked in Task.Await records the task it awaits
-// (task.awaiting); a task parked in Gather or at the end of a TaskGroup waits
+// (its aborter is the awaited task: task.awaited); a task parked in Gather or at the end of a TaskGroup waits
 // for the children its aborter holds. Before an Await parks, it walks what
 // the awaited task waits for, transitively; if the walk reaches the caller,
 // the await would close a cycle in which no task could ever finish (and which
@@ -21,7 +21,7 @@ const awaitWalkBudget = 1024
 // checkAwaitCycle returns an *AwaitCycleError if cur awaiting target would
 // close a cycle: target, or a task it (transitively) waits for, awaits cur.
 func checkAwaitCycle(cur, target *task) error {
-	if target.awaiting == nil && target.abort == nil {
+	if target.parkedOn == nil {
 		return nil // the common case: target is running or ready
 	}
 	w := cycleWalk{cur: cur, budget: awaitWalkBudget}
@@ -54,10 +54,10 @@ func (w *cycleWalk) reaches(u *task) bool {
 	}
 	w.budget--
 	found := false
-	if u.awaiting != nil {
-		found = w.reaches(u.awaiting)
+	if a := u.awaited(); a != nil {
+		found = w.reaches(a)
 	} else {
-		switch a := u.abort.(type) {
+		switch a := u.parkedOn.(type) {
 		case *gathering:
 			for _, c := range a.children {
 				if found = w.reaches(c); found {

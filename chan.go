@@ -124,7 +124,7 @@ func (w *chanWait[T]) abort(t *task) bool {
 func (w *chanWait[T]) finish() {
 	t, l := w.t, w.t.loop
 	l.external--
-	if t.state != stateParked || t.abort != aborter(w) {
+	if t.state != stateParked || t.parkedOn != aborter(w) {
 		return // killed by Close
 	}
 	if w.got || w.panicked != nil {

@@ -71,9 +71,9 @@ func (t *task) parkForeign(ctx context.Context, a aborter) error {
 	}
 	if err != nil {
 		// Ended already: detach now, without suspending.
-		t.state, t.abort = stateParked, a
+		t.state, t.parkedOn = stateParked, a
 		if t.detach(a) {
-			t.state, t.abort, t.granted = stateRunning, nil, false
+			t.state, t.parkedOn, t.granted = stateRunning, nil, false
 			return err
 		}
 		return t.park(a) // forwarded: wait for the outcome

@@ -62,10 +62,10 @@ func (l *Loop) checkInvariants() {
 		if t.state == stateDone {
 			problems = append(problems, "finished task "+t.Name()+" still in the live list")
 		}
-		if (t.state == stateParked) != (t.abort != nil) {
+		if (t.state == stateParked) != (t.parkedOn != nil) {
 			problems = append(problems, "task "+t.Name()+": parked state and aborter disagree")
 		}
-		if _, ok := t.abort.(queueAbort); ok && !t.node.Queued() {
+		if _, ok := t.parkedOn.(queueAbort); ok && !t.node.Queued() {
 			problems = append(problems, "task "+t.Name()+" parked on a wait queue it is not in")
 		}
 		if s := t.joiners.Check(); s != "" {

@@ -120,7 +120,7 @@ func (g *gathering) taskDone(c *task) {
 		return
 	}
 	g.finished = true
-	if g.waiter.state == stateParked && g.waiter.abort == aborter(g) {
+	if g.waiter.state == stateParked && g.waiter.parkedOn == aborter(g) {
 		g.waiter.loop.wake(g.waiter, nil, false)
 	}
 }

@@ -45,7 +45,7 @@ type aborter interface {
 // that the caller must now hand on; park clears it otherwise.
 func (t *task) park(a aborter) error {
 	t.state = stateParked
-	t.abort = a
+	t.parkedOn = a
 	if t.mustCancel {
 		// Cancelled while running: deliver at this await, as asyncio does
 		// (CPython cancels the future the task is about to wait on).
@@ -119,7 +119,7 @@ func (t *task) keepGrant() {
 
 // wake makes the parked task t ready to resume with err. Loop goroutine only.
 func (l *Loop) wake(t *task, err error, granted bool) {
-	t.abort = nil
+	t.parkedOn = nil
 	t.wakeErr = err
 	t.granted = granted
 	t.state = stateReady
@@ -136,7 +136,7 @@ func (t *task) requestCancel(msg string) bool {
 		t.extension().cancelMsg = msg
 	}
 	if t.state == stateParked {
-		if t.detach(t.abort) {
+		if t.detach(t.parkedOn) {
 			t.loop.wake(t, t.cancelError(), false)
 		}
 		return true
@@ -174,9 +174,19 @@ type queueAbort struct{}
 
 func (queueAbort) abort(t *task) bool { t.node.Unlink(); return true }
 
-type joinAbort struct{}
+// joinAbort is the aborter of a task parked in Await: the awaited task
+// itself, so that what a parked task waits on names the task (awaited).
+type joinAbort task
 
-func (joinAbort) abort(t *task) bool {
-	t.awaiting.Cancel(t.cancelMsg())
+func (j *joinAbort) abort(t *task) bool {
+	(*task)(j).Cancel(t.cancelMsg())
 	return false
+}
+
+// awaited returns the task t is parked awaiting in Await, or nil.
+func (t *task) awaited() *task {
+	if j, ok := t.parkedOn.(*joinAbort); ok {
+		return (*task)(j)
+	}
+	return nil
 }

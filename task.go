@@ -24,7 +24,7 @@ const (
 	statePending taskState = iota // created and queued; its function has not started
 	stateReady                    // queued to resume after a yield or a wake-up
 	stateRunning                  // executing: the loop is inside its Resume
-	stateParked                   // suspended; abort says how to detach it on cancellation
+	stateParked                   // suspended; parkedOn says what it waits on and how to detach it
 	stateDone                     // finished; the outcome is stored
 )
 
@@ -53,11 +53,10 @@ type task struct {
 	cancels    int32 // cancel requests not yet matched by Uncancel; the message is ext.cancelMsg
 
 	// Parking (park.go).
-	abort    aborter           // how to detach on cancellation; non-nil only while parked
+	parkedOn aborter           // what the task waits on, and how to detach it on cancellation; non-nil only while parked
 	wakeErr  error             // the outcome handed over by wake, read once on resume
 	timer    timerheap.Timer   // the timer Sleep parks on; Value is this task
 	node     waitq.Node[*task] // this task's place in the one wait queue it is parked on
-	awaiting *task             // the task this one awaits in Await, to forward cancellation
 
 	// Completion.
 	err     error              // the outcome: the function's error, a *CancelledError or *PanicError
@@ -70,10 +69,19 @@ type task struct {
 
 // taskExt holds a task's rarely set fields (see task).
 type taskExt struct {
-	name      string           // set by the creator or SetName; "" means the default
-	cancelMsg string           // message of the latest Cancel
-	hook      completionHook   // the first observer told at completion (most tasks have at most one)
-	hooks     []completionHook // the others, in the order they registered
+	name      string         // set by the creator or SetName; "" means the default
+	cancelMsg string         // message of the latest Cancel
+	hook      completionHook // told at completion: one observer, or a hookList of several
+}
+
+// hookList is the completion hook of a task observed more than once: it
+// tells each observer in the order they registered.
+type hookList []completionHook
+
+func (hs hookList) taskDone(t *task) {
+	for _, h := range hs {
+		h.taskDone(t)
+	}
 }
 
 // extension returns t.ext, allocating it on first use.
@@ -92,27 +100,27 @@ func (t *task) cancelMsg() string {
 	return t.ext.cancelMsg
 }
 
-// addHook registers h to be told when t completes, after those already registered.
+// addHook registers h to be told when t completes, after those already
+// registered. Most tasks have one observer at most (a TaskGroup, Gather, a
+// done-callback): it costs no allocation beyond ext.
 func (t *task) addHook(h completionHook) {
 	x := t.extension()
-	if x.hook == nil && len(x.hooks) == 0 {
+	switch hs := x.hook.(type) {
+	case nil:
 		x.hook = h
-		return
+	case hookList:
+		x.hook = append(hs, h)
+	default:
+		x.hook = hookList{hs, h}
 	}
-	x.hooks = append(x.hooks, h)
 }
 
 // notifyHooks tells each completion hook, in registration order, that t
 // has completed, and forgets them.
 func (t *task) notifyHooks() {
-	x := t.ext
-	if x == nil || x.hook == nil {
-		return
-	}
-	h, rest := x.hook, x.hooks
-	x.hook, x.hooks = nil, nil
-	h.taskDone(t)
-	for _, h := range rest {
+	if t.ext != nil && t.ext.hook != nil {
+		h := t.ext.hook
+		t.ext.hook = nil
 		h.taskDone(t)
 	}
 }
@@ -248,10 +256,8 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 			var zero T
 			return zero, err
 		}
-		cur.awaiting = &t.task
 		t.joiners.PushBack(&cur.node)
-		err := cur.parkCtx(ctx, joinAbort{})
-		cur.awaiting = nil
+		err := cur.parkCtx(ctx, (*joinAbort)(&t.task))
 		if err != nil {
 			var zero T
 			return zero, err

@@ -112,7 +112,7 @@ func (tg *TaskGroup) taskDone(c *task) {
 		tg.cancelParent()
 	}
 	p := tg.parent
-	if len(tg.children) == 0 && tg.exiting && p.state == stateParked && p.abort == aborter(tg) {
+	if len(tg.children) == 0 && tg.exiting && p.state == stateParked && p.parkedOn == aborter(tg) {
 		p.loop.wake(p, nil, false)
 	}
 }

@@ -107,7 +107,7 @@ func (c *threadCall[T]) finish() {
 	}
 	l := c.t.loop
 	l.external--
-	if c.t.state == stateParked && c.t.abort == aborter(c) { // not killed by Close
+	if c.t.state == stateParked && c.t.parkedOn == aborter(c) { // not killed by Close
 		l.wake(c.t, c.err, true)
 	}
 }
