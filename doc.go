@@ -37,6 +37,9 @@
 //   - Errors always reach an owner: whoever awaits the task, or else the
 //     loop's exception handler, one round after the task ends. A panic in a
 //     task becomes a *PanicError with the value and the stack.
+//   - A step that runs too long without awaiting (100 ms by default, see
+//     Loop.SetSlowCallbackDuration) is reported to the exception handler as
+//     a *SlowStepError, with the stack taken while it still blocked the loop.
 //
 // # Catching a cancellation
 //

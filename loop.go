@@ -42,6 +42,7 @@ type Loop struct {
 	external    int              // operations running on other goroutines (ToThread, ...)
 	fds         map[int]*fdState // descriptors registered with the poller (io.go)
 	handler     ExceptionHandler
+	watch       *watchdog // while running with slow-step detection on (slowstep.go)
 	debug       bool
 	loopGoid    int64 // in debug mode: the goroutine running the loop
 	errOut      io.Writer
@@ -53,6 +54,12 @@ type Loop struct {
 	inbox   []*Handle   // CallSoonThreadsafe callbacks, swapped out by the loop
 	spare   []*Handle   // the previous inbox slice, reused (loop goroutine only)
 	pending atomic.Bool // inbox may be non-empty and the loop must look
+
+	// Slow-step detection (slowstep.go).
+	steps         atomic.Uint64            // steps begun: a task's resumption or a callback
+	polling       atomic.Bool              // the loop is blocked in its poller
+	slow          atomic.Pointer[slowStep] // a slow step the watchdog caught, for the loop to report
+	slowThreshold atomic.Int64             // SetSlowCallbackDuration: 0 default, < 0 off
 }
 
 // runnable is what the ready queue holds: a task to resume or a callback.
@@ -131,7 +138,16 @@ func (l *Loop) poll() error {
 				timeout = 0
 			}
 		}
+		if timeout != 0 {
+			l.polling.Store(true)
+		}
 		events, err := l.poller.Wait(timeout, l.events)
+		if timeout != 0 {
+			l.polling.Store(false)
+			if l.watch != nil {
+				l.watch.polled()
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -231,10 +247,14 @@ func (l *Loop) fireTimers() {
 func (l *Loop) runBatch() {
 	for n := l.ready.Len(); n > 0; n-- {
 		r := l.ready.Pop()
+		l.steps.Add(1) // for the watchdog (slowstep.go)
 		if t, ok := r.(*task); ok {
 			t.step() // the common case, called directly
 		} else {
 			r.step()
+		}
+		if l.slow.Load() != nil {
+			l.reportSlow(r)
 		}
 	}
 }

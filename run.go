@@ -180,6 +180,7 @@ func (l *Loop) runUntil(t *task) error {
 		return ErrLoopRunning
 	}
 	defer l.running.Store(false)
+	defer l.startWatchdog()()
 	if l.debug {
 		l.loopGoid = goid()
 	}

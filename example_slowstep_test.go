@@ -1,0 +1,34 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+)
+
+// A task that computes for 300 ms without awaiting holds up every other
+// task. The loop's watchdog notices while it still runs, takes its stack,
+// and when the step ends reports it through the exception handler. (No
+// Output: the figures depend on the machine.)
+func ExampleLoop_SetSlowCallbackDuration() {
+	asyncio.NewEventLoop().SetSlowCallbackDuration(50 * time.Millisecond)
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		asyncio.GetEventLoop().SetExceptionHandler(func(l *asyncio.Loop, c asyncio.ExceptionContext) {
+			var slow *asyncio.SlowStepError
+			if errors.As(c.Err, &slow) {
+				fmt.Printf("%s ran %v without awaiting; stack:\n%s\n", slow.Task, slow.Duration, slow.Stack)
+			}
+		})
+		crunch := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			n := 0
+			for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+				n++ // should have awaited now and then (asyncio.Sleep(ctx, 0))
+			}
+			return n, nil
+		}, "crunch")
+		return crunch.Await(ctx)
+	})
+}
