@@ -54,7 +54,9 @@ func (t *task) park(a aborter) error {
 			t.loop.wake(t, t.cancelError(), false)
 		}
 	}
+	t.traceStepEnd()
 	t.co.Suspend()
+	t.traceStepBegin()
 	return t.resumed()
 }
 
@@ -93,7 +95,9 @@ func (t *task) yield() error {
 	} else {
 		q.Push(t)
 	}
+	t.traceStepEnd()
 	t.co.Suspend()
+	t.traceStepBegin()
 	return t.resumed()
 }
 

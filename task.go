@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"runtime/trace"
 	"strconv"
 
 	"github.com/asyncio-go/asyncio/internal/coro"
@@ -72,6 +73,7 @@ type taskExt struct {
 	name      string         // set by the creator or SetName; "" means the default
 	cancelMsg string         // message of the latest Cancel
 	hook      completionHook // told at completion: one observer, or a hookList of several
+	trace     *taskTrace     // while an execution trace is recorded (tracing.go)
 }
 
 // hookList is the completion hook of a task observed more than once: it
@@ -178,7 +180,9 @@ func (t *Task[T]) runFn() {
 		if !returned {
 			t.recoverPanic(recover()) // nil: the function called runtime.Goexit
 		}
+		t.traceDone()
 	}()
+	t.traceStepBegin()
 	t.result, t.err = t.fn(&t.ctx)
 	returned = true
 }
@@ -228,6 +232,9 @@ func createTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	b.id = l.taskSeq
 	if len(name) > 0 && name[0] != "" {
 		b.extension().name = name[0]
+	}
+	if trace.IsEnabled() {
+		b.startTrace(ctx)
 	}
 	l.linkLive(b)
 	l.ready.Push(b)
