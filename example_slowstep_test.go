@@ -32,3 +32,17 @@ func ExampleLoop_SetSlowCallbackDuration() {
 		return crunch.Await(ctx)
 	})
 }
+
+// With profile labels on, CPU and goroutine profiles split by task: each
+// task's goroutine carries asyncio.task=<name> while its function runs.
+func ExampleLoop_SetProfileLabels() {
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		asyncio.GetEventLoop().SetProfileLabels(true)
+		// pprof.StartCPUProfile(f) ... then: go tool pprof -tagfocus asyncio.task=resize cpu.prof
+		resize := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 42, nil }, "resize")
+		n, err := resize.Await(ctx)
+		fmt.Println(asyncio.ProfileLabelKey, "=", resize.Name(), "returned", n)
+		return nil, err
+	})
+	// Output: asyncio.task = resize returned 42
+}

@@ -44,6 +44,7 @@ type Loop struct {
 	handler     ExceptionHandler
 	watch       *watchdog // while running with slow-step detection on (slowstep.go)
 	debug       bool
+	profLabels  bool  // SetProfileLabels (proflabels.go)
 	loopGoid    int64 // in debug mode: the goroutine running the loop
 	errOut      io.Writer
 

@@ -176,12 +176,19 @@ func (t *Task[T]) base() *task {
 // runtime.Goexit (t.Fatal) a *GoexitError.
 func (t *Task[T]) runFn() {
 	returned := false
+	var unlabel func()
 	defer func() {
 		if !returned {
 			t.recoverPanic(recover()) // nil: the function called runtime.Goexit
 		}
 		t.traceDone()
+		if unlabel != nil {
+			unlabel()
+		}
 	}()
+	if t.loop.profLabels {
+		unlabel = t.labelGoroutine()
+	}
 	t.traceStepBegin()
 	t.result, t.err = t.fn(&t.ctx)
 	returned = true
