@@ -96,6 +96,7 @@ type slowStep struct {
 // the channels and parked.
 type watchdog struct {
 	l      *Loop
+	start  *time.Timer   // starts the goroutine half a threshold after the loop starts
 	stop   chan struct{} // closed when the loop stops running
 	done   chan struct{} // closed when the goroutine has returned
 	wake   chan struct{} // the loop's poke after a blocking poll (capacity 1)
@@ -118,17 +119,27 @@ func (l *Loop) startWatchdog() func() {
 	}
 	w := &watchdog{l: l, stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	l.watch = w
-	go w.run()
+	// No goroutine until the first look is due: a short run, or a program
+	// that goes straight to sleep, wakes no other thread at start.
+	w.start = time.AfterFunc(l.SlowCallbackDuration()/2, w.run)
 	return func() {
-		close(w.stop)
-		<-w.done
+		if !w.start.Stop() { // it started: stop it and wait
+			close(w.stop)
+			<-w.done
+		}
 		l.watch = nil
 	}
 }
 
+// run is the watchdog's goroutine: a look every half threshold, asleep while
+// the loop is.
 func (w *watchdog) run() {
 	defer close(w.done)
 	for {
+		if w.l.polling.Load() && !w.sleep() {
+			return
+		}
+		w.look(time.Now(), w.l.SlowCallbackDuration())
 		d := w.l.SlowCallbackDuration()
 		if d <= 0 {
 			d = DefaultSlowCallbackDuration // off for now: look again later
@@ -140,10 +151,6 @@ func (w *watchdog) run() {
 			return
 		case <-timer.C:
 		}
-		if w.l.polling.Load() && !w.sleep() {
-			return
-		}
-		w.look(time.Now(), w.l.SlowCallbackDuration())
 	}
 }
 
