@@ -56,9 +56,10 @@ func (l *Loop) checkInvariants() {
 	if s := l.timers.Check(); s != "" {
 		problems = append(problems, s)
 	}
-	n := 0
-	for t := l.live; t != nil; t = t.nextLive {
-		n++
+	for i, t := range l.liveTasks {
+		if int(t.liveIndex) != i {
+			problems = append(problems, "task "+t.Name()+": live index out of sync")
+		}
 		if t.state == stateDone {
 			problems = append(problems, "finished task "+t.Name()+" still in the live list")
 		}
@@ -75,9 +76,6 @@ func (l *Loop) checkInvariants() {
 			problems = append(problems, "task "+t.Name()+" marked running between steps")
 		}
 	}
-	if n != l.liveCount {
-		problems = append(problems, fmt.Sprintf("live list holds %d tasks, count says %d", n, l.liveCount))
-	}
 	for i := 0; i < l.ready.Len(); i++ {
 		if t, ok := l.ready.At(i).(*task); ok && t.state != stateReady && t.state != statePending {
 			problems = append(problems, "task "+t.Name()+" queued to run but not ready")
@@ -92,7 +90,7 @@ func (l *Loop) checkInvariants() {
 // and nothing (no timer, descriptor or other goroutine) can wake any of them.
 func (l *Loop) deadlockError() error {
 	var names []string
-	for t := l.live; t != nil; t = t.nextLive {
+	for _, t := range l.liveByAge() {
 		names = append(names, t.String())
 	}
 	return fmt.Errorf("asyncio: deadlock: every task is waiting and no timer, I/O or other goroutine "+

@@ -1,10 +1,12 @@
 package asyncio
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,9 +35,7 @@ type Loop struct {
 	events      []poll.Event // Wait's result buffer, reused
 	current     *task        // the task being resumed, or nil
 	unchecked   *task        // == current, but nil in debug mode: the awaits' fast path checks this
-	live        *task        // unfinished tasks, oldest first (AllTasks)
-	liveTail    *task
-	liveCount   int
+	liveTasks   []*task      // unfinished tasks, in no order (liveByAge sorts them); task.liveIndex is the position
 	taskSeq     uint64
 	idle        []*coro.Coro     // finished coroutines kept for reuse
 	stopping    bool             // Stop was called: finish this iteration and return
@@ -179,7 +179,7 @@ func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
 		next = nil // only timers that never fire (Sleep(ctx, Never)): as good as none
 	}
 	if next == nil {
-		if virtual && l.external == 0 && len(l.fds) == 0 && l.live != nil {
+		if virtual && l.external == 0 && len(l.fds) == 0 && len(l.liveTasks) > 0 {
 			return 0, -1, l.deadlockError()
 		}
 		return -1, -1, nil
@@ -353,29 +353,26 @@ func (l *Loop) dropIdleCoros() {
 }
 
 func (l *Loop) linkLive(t *task) {
-	t.prevLive = l.liveTail
-	if l.liveTail == nil {
-		l.live = t
-	} else {
-		l.liveTail.nextLive = t
-	}
-	l.liveTail = t
-	l.liveCount++
+	t.liveIndex = int32(len(l.liveTasks))
+	l.liveTasks = append(l.liveTasks, t)
 }
 
+// unlinkLive removes t from liveTasks by moving the last task into its place.
 func (l *Loop) unlinkLive(t *task) {
-	if t.prevLive == nil {
-		l.live = t.nextLive
-	} else {
-		t.prevLive.nextLive = t.nextLive
-	}
-	if t.nextLive == nil {
-		l.liveTail = t.prevLive
-	} else {
-		t.nextLive.prevLive = t.prevLive
-	}
-	t.prevLive, t.nextLive = nil, nil
-	l.liveCount--
+	i, last := int(t.liveIndex), len(l.liveTasks)-1
+	moved := l.liveTasks[last]
+	l.liveTasks[i], moved.liveIndex = moved, int32(i)
+	l.liveTasks[last] = nil
+	l.liveTasks = l.liveTasks[:last]
+	t.liveIndex = -1
+}
+
+// liveByAge returns the unfinished tasks, oldest first: the order AllTasks,
+// shutdown and reports use, so that they are deterministic.
+func (l *Loop) liveByAge() []*task {
+	out := slices.Clone(l.liveTasks)
+	slices.SortFunc(out, func(a, b *task) int { return cmp.Compare(a.id, b.id) })
+	return out
 }
 
 // inboxSpin is how long the loop, about to block while work runs on other

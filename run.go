@@ -94,11 +94,8 @@ func Run[T any](main func(ctx context.Context) (T, error), opts ...RunOptions) (
 // shutdown is Run's step 4: cancel what is left and let it finish, in rounds,
 // since cleanup code may start new tasks. Then release pooled goroutines.
 func (l *Loop) shutdown() {
-	for round := 0; l.live != nil && round < 100; round++ {
-		var left []*task
-		for t := l.live; t != nil; t = t.nextLive {
-			left = append(left, t)
-		}
+	for round := 0; len(l.liveTasks) > 0 && round < 100; round++ {
+		left := l.liveByAge()
 		for _, t := range left {
 			t.Cancel()
 		}
@@ -117,8 +114,13 @@ func (l *Loop) shutdown() {
 // suspended mid-function has its coroutine killed, so its deferred calls run
 // and its goroutine exits. Each is reported as destroyed while pending.
 func (l *Loop) killLive() {
-	for t := l.live; t != nil; {
-		next := t.nextLive
+	for len(l.liveTasks) > 0 { // a completion hook may start a task: kill it too
+		l.killTasks(l.liveByAge())
+	}
+}
+
+func (l *Loop) killTasks(tasks []*task) {
+	for _, t := range tasks {
 		if t.co != nil {
 			l.callHandler(ExceptionContext{Message: "Task was destroyed but it is pending", Task: t.impl})
 			// Detach it from what it waits on first, so that a primitive that
@@ -137,7 +139,6 @@ func (l *Loop) killLive() {
 		l.unlinkLive(t)
 		// ConcurrentFuture, Gather, TaskGroup learn of it.
 		t.notifyHooks()
-		t = next
 	}
 }
 

@@ -52,6 +52,7 @@ type task struct {
 	cancelled  bool  // err is a cancellation
 	retrieved  bool  // someone has taken the outcome, so an error is not reported
 	cancels    int32 // cancel requests not yet matched by Uncancel; the message is ext.cancelMsg
+	liveIndex  int32 // position in Loop.liveTasks while unfinished, else -1
 
 	// Parking (park.go).
 	parkedOn aborter           // what the task waits on, and how to detach it on cancellation; non-nil only while parked
@@ -63,7 +64,7 @@ type task struct {
 	err     error              // the outcome: the function's error, a *CancelledError or *PanicError
 	joiners waitq.Queue[*task] // tasks parked in Await on this one
 
-	prevLive, nextLive *task // the loop's list of unfinished tasks
+	parentID uint64 // id of the task that created this one, 0 if none (created outside a task)
 
 	ext *taskExt // nil until a field in it is first set
 }
@@ -237,6 +238,9 @@ func createTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	b.timer.Value, b.node.Value = b, b
 	l.taskSeq++
 	b.id = l.taskSeq
+	if p := taskOf(ctx); p != nil {
+		b.parentID = p.id
+	}
 	if len(name) > 0 && name[0] != "" {
 		b.extension().name = name[0]
 	}
@@ -390,7 +394,7 @@ func CurrentTask(ctx context.Context) AnyTask {
 func AllTasks() []AnyTask {
 	l := GetEventLoop()
 	var out []AnyTask
-	for t := l.live; t != nil; t = t.nextLive {
+	for _, t := range l.liveByAge() {
 		out = append(out, t.impl)
 	}
 	return out
