@@ -88,7 +88,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 	}
 	r := b.round
 	b.waiters.PushBack(&t.node)
-	if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+	if err := t.parkCtx(ctx, (*barrierWait)(b)); err != nil {
 		return -1, err
 	}
 	return slices.Index(r.parties, t), nil

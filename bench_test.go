@@ -17,7 +17,7 @@ import (
 // BenchmarkSleep0 is one task yielding with Sleep(0): one ns/op is one yield
 // (a switch out to the loop and back).
 func BenchmarkSleep0(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	b.ReportAllocs()
 	asyncio.Run(func(ctx context.Context) (any, error) {
 		for b.Loop() {
@@ -30,7 +30,7 @@ func BenchmarkSleep0(b *testing.B) {
 // BenchmarkSpawnAwait spawns 100,000 tasks that each yield once and awaits
 // them all; ns/op is per task.
 func BenchmarkSpawnAwait(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	const n = 100_000
 	tasks := make([]*asyncio.Task[int], n)
 	b.ReportAllocs()
@@ -54,7 +54,7 @@ func BenchmarkSpawnAwait(b *testing.B) {
 func BenchmarkSleepingTasks(b *testing.B) {
 	const n = 100_000
 	for b.Loop() {
-		asyncio.NewEventLoop()
+		benchLoop()
 		var before, after syscall.Rusage
 		var m0, m1 runtime.MemStats
 		runtime.GC()
@@ -89,7 +89,7 @@ func BenchmarkSleepingTasks(b *testing.B) {
 // in the poller, not spin). Run with -benchtime 1x.
 func BenchmarkIdleSleep(b *testing.B) {
 	for b.Loop() {
-		asyncio.NewEventLoop()
+		benchLoop()
 		var before, after syscall.Rusage
 		asyncio.Run(func(ctx context.Context) (any, error) {
 			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
@@ -135,4 +135,12 @@ func BenchmarkGoroutinesSleeping(b *testing.B) {
 		cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 		b.ReportMetric(cpu.Seconds(), "cpu-s")
 	}
+}
+
+// benchLoop is a fresh loop for a benchmark: slow-step detection is off,
+// since a benchmark's b.Loop often runs in one step on purpose.
+func benchLoop() *asyncio.Loop {
+	l := asyncio.NewEventLoop()
+	l.SetSlowCallbackDuration(0)
+	return l
 }

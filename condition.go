@@ -78,7 +78,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 	}
 	lk.Release()
 	c.waiters.PushBack(&t.node)
-	err := t.parkCtx(ctx, queueAbort{})
+	err := t.parkCtx(ctx, (*conditionWait)(c))
 	notified := t.granted
 	for {
 		// The task's own context: a derived context that has ended must

@@ -2,7 +2,6 @@ package asyncio
 
 import (
 	"bytes"
-	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -66,7 +65,7 @@ func (l *Loop) checkInvariants() {
 		if (t.state == stateParked) != (t.parkedOn != nil) {
 			problems = append(problems, "task "+t.Name()+": parked state and aborter disagree")
 		}
-		if _, ok := t.parkedOn.(queueAbort); ok && !t.node.Queued() {
+		if _, ok := t.parkedOn.(nodeWait); ok && !t.node.Queued() {
 			problems = append(problems, "task "+t.Name()+" parked on a wait queue it is not in")
 		}
 		if s := t.joiners.Check(); s != "" {
@@ -89,10 +88,5 @@ func (l *Loop) checkInvariants() {
 // deadlockError describes a loop with a virtual clock where every task waits
 // and nothing (no timer, descriptor or other goroutine) can wake any of them.
 func (l *Loop) deadlockError() error {
-	var names []string
-	for _, t := range l.liveByAge() {
-		names = append(names, t.String())
-	}
-	return fmt.Errorf("asyncio: deadlock: every task is waiting and no timer, I/O or other goroutine "+
-		"can wake them: %s", strings.Join(names, ", "))
+	return newDeadlockError(l.liveByAge())
 }

@@ -58,5 +58,5 @@ func (e *Event) Wait(ctx context.Context) error {
 		return nil
 	}
 	e.waiters.PushBack(&t.node)
-	return t.parkCtx(ctx, queueAbort{})
+	return t.parkCtx(ctx, (*eventWait)(e))
 }

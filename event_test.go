@@ -133,7 +133,7 @@ func TestEventWaitOutsideTaskPanics(t *testing.T) {
 // events: each op is one Set and Wait in each direction, two task switches.
 // Compare with BenchmarkSleep0 (one switch per op).
 func BenchmarkEventRoundTrip(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	b.ReportAllocs()
 	asyncio.Run(func(ctx context.Context) (any, error) {
 		var ping, pong asyncio.Event

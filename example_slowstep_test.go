@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/asynciotest"
 )
 
 // A task that computes for 300 ms without awaiting holds up every other
@@ -45,4 +47,37 @@ func ExampleLoop_SetProfileLabels() {
 		return nil, err
 	})
 	// Output: asyncio.task = resize returned 42
+}
+
+// On a virtual clock (package asynciotest), a program that can never make
+// progress ends with a *DeadlockError naming each task, what it waits on,
+// and the wait-for cycles.
+func ExampleDeadlockError() {
+	asyncio.NewEventLoop().SetClock(asynciotest.NewClock())
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		var disk, net asyncio.Lock
+		backup := asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			disk.Acquire(ctx)
+			asyncio.Sleep(ctx, 0)
+			return nil, net.Acquire(ctx)
+		}, "backup")
+		asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			net.Acquire(ctx)
+			asyncio.Sleep(ctx, 0)
+			return nil, disk.Acquire(ctx)
+		}, "sync")
+		return backup.Await(ctx)
+	})
+	var d *asyncio.DeadlockError
+	if errors.As(err, &d) {
+		for _, t := range d.Tasks {
+			fmt.Println(t.Name, "waits on", strings.Fields(t.Waits)[0], t.WaitsFor)
+		}
+		fmt.Println("cycles:", d.Cycles)
+	}
+	// Output:
+	// main waits on Task.Await [2]
+	// backup waits on Lock.Acquire [3]
+	// sync waits on Lock.Acquire [2]
+	// cycles: [[2 3]]
 }

@@ -61,7 +61,10 @@ func waitFD(ctx context.Context, t *task, fd int, write bool) error {
 		return nil
 	}
 	q.PushBack(&t.node)
-	return t.parkCtx(ctx, queueAbort{})
+	if write {
+		return t.parkCtx(ctx, (*fdWriteWait)(st))
+	}
+	return t.parkCtx(ctx, (*fdReadWait)(st))
 }
 
 // fdHungUp reports whether the poller has seen fd's peer hang up (or an

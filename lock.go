@@ -24,6 +24,7 @@ import (
 type Lock struct {
 	// Both fields are owned by the loop goroutine.
 	locked  bool               // held; stays true across a hand-off from Release to a waiter
+	holder  uint64             // id of the task that acquired it, for wait-for reports; 0 if unknown (TryAcquire) or free (an id: storing it costs no write barrier)
 	waiters waitq.Queue[*task] // tasks parked in Acquire, oldest first; non-empty only while locked
 }
 
@@ -39,11 +40,11 @@ type Lock struct {
 func (lk *Lock) Acquire(ctx context.Context) error {
 	t := currentTask(ctx, "Lock.Acquire")
 	if !lk.locked {
-		lk.locked = true
+		lk.locked, lk.holder = true, t.id
 		return nil
 	}
 	lk.waiters.PushBack(&t.node)
-	if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+	if err := t.parkCtx(ctx, (*lockWait)(lk)); err != nil {
 		if t.granted {
 			lk.Release() // handed the lock, then cancelled: pass it on
 		}
@@ -59,7 +60,7 @@ func (lk *Lock) TryAcquire() bool {
 	if lk.locked {
 		return false
 	}
-	lk.locked = true
+	lk.locked, lk.holder = true, 0 // no task known
 	return true
 }
 
@@ -75,10 +76,11 @@ func (lk *Lock) Release() {
 	}
 	if n := lk.waiters.PopFront(); n != nil {
 		t := n.Value
+		lk.holder = t.id
 		t.loop.wake(t, nil, true) // the lock is t's now
 		return
 	}
-	lk.locked = false
+	lk.locked, lk.holder = false, 0
 }
 
 // Locked reports whether the lock is held (lock.locked()), including by a

@@ -239,7 +239,7 @@ func TestLockAllocs(t *testing.T) {
 
 // BenchmarkLockUncontended is Acquire and Release of a free lock.
 func BenchmarkLockUncontended(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	b.ReportAllocs()
 	asyncio.Run(func(ctx context.Context) (any, error) {
 		var mu asyncio.Lock
@@ -254,7 +254,7 @@ func BenchmarkLockUncontended(b *testing.B) {
 // BenchmarkLockHandoff is two tasks taking turns with one lock: each op is
 // one hand-off and one task switch.
 func BenchmarkLockHandoff(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	b.ReportAllocs()
 	asyncio.Run(func(ctx context.Context) (any, error) {
 		var mu asyncio.Lock

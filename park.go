@@ -35,6 +35,8 @@ type aborter interface {
 	// abort is called on the loop goroutine while t is parked; t.cancelMsg()
 	// holds the message. It reports whether t was detached.
 	abort(t *task) bool
+	// waitsOn describes what t waits on (waitfor.go).
+	waitsOn(t *task) waitFor
 }
 
 // park suspends the running task t until wake, and returns the error wake
@@ -173,10 +175,6 @@ func (t *task) Cancel(msg ...string) bool {
 type sleepAbort struct{}
 
 func (sleepAbort) abort(t *task) bool { t.loop.timers.Remove(&t.timer); return true }
-
-type queueAbort struct{}
-
-func (queueAbort) abort(t *task) bool { t.node.Unlink(); return true }
 
 // joinAbort is the aborter of a task parked in Await: the awaited task
 // itself, so that what a parked task waits on names the task (awaited).

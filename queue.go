@@ -100,7 +100,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if q.Full() {
 		t := currentTask(ctx, "Queue.Put")
 		q.putters.PushBack(&t.node)
-		err := t.parkCtx(ctx, queueAbort{})
+		err := t.parkCtx(ctx, (*queuePutWait[T])(q))
 		if t.granted {
 			q.granted-- // a Get granted a place to this task
 		}
@@ -171,7 +171,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		}
 		t := currentTask(ctx, "Queue.Get")
 		q.getters.PushBack(&t.node)
-		if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+		if err := t.parkCtx(ctx, (*queueGetWait[T])(q)); err != nil {
 			if t.granted {
 				// Handed an item, then cancelled: the item goes to the
 				// next getter, or stays in the queue.
@@ -252,7 +252,7 @@ func (q *Queue[T]) Join(ctx context.Context) error {
 	}
 	t := currentTask(ctx, "Queue.Join")
 	q.joiners.PushBack(&t.node)
-	return t.parkCtx(ctx, queueAbort{})
+	return t.parkCtx(ctx, (*queueJoinWait[T])(q))
 }
 
 // Shutdown shuts the queue down (queue.shutdown(immediate), Python 3.13).

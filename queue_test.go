@@ -483,7 +483,7 @@ func BenchmarkQueueProducerConsumer(b *testing.B) {
 	for _, maxsize := range []int{0, 1, 1024} {
 		b.Run(fmt.Sprint("maxsize=", maxsize), func(b *testing.B) {
 			const n = 1_000_000
-			asyncio.NewEventLoop()
+			benchLoop()
 			b.ReportAllocs()
 			asyncio.Run(func(ctx context.Context) (any, error) {
 				q := asyncio.NewQueue[int](maxsize)
@@ -517,7 +517,7 @@ func BenchmarkQueueProducerConsumer(b *testing.B) {
 // BenchmarkQueueTryPutTryGet is one TryPut and one TryGet on an uncontended
 // queue.
 func BenchmarkQueueTryPutTryGet(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	b.ReportAllocs()
 	asyncio.Run(func(ctx context.Context) (any, error) {
 		q := asyncio.NewQueue[int](1024)

@@ -54,7 +54,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 		return nil
 	}
 	s.waiters.PushBack(&t.node)
-	if err := t.parkCtx(ctx, queueAbort{}); err != nil {
+	if err := t.parkCtx(ctx, (*semaphoreWait)(s)); err != nil {
 		if t.granted {
 			s.Release() // handed a permit, then cancelled: pass it on
 		}

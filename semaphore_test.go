@@ -171,7 +171,7 @@ func TestSemaphoreAcquireOutsideTaskPanics(t *testing.T) {
 
 // BenchmarkSemaphoreUncontended is Acquire and Release with a permit free.
 func BenchmarkSemaphoreUncontended(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	b.ReportAllocs()
 	asyncio.Run(func(ctx context.Context) (any, error) {
 		s := asyncio.NewSemaphore(4)

@@ -258,7 +258,7 @@ func TestThreadSafeFlagAllocs(t *testing.T) {
 // waiting for it, one handshake per op: the cost of waking the loop from
 // another goroutine.
 func BenchmarkThreadSafeFlagSetWait(b *testing.B) {
-	asyncio.NewEventLoop()
+	benchLoop()
 	var flag asyncio.ThreadSafeFlag
 	ack := make(chan struct{})
 	b.ReportAllocs()

@@ -199,7 +199,7 @@ func Shield[T any](ctx context.Context, t *Task[T]) (T, error) {
 	if t.state != stateDone {
 		cur := currentTask(ctx, "Shield")
 		t.joiners.PushBack(&cur.node)
-		if err := cur.parkCtx(ctx, queueAbort{}); err != nil {
+		if err := cur.parkCtx(ctx, (*shieldWait)(&t.task)); err != nil {
 			var zero T
 			return zero, err
 		}
