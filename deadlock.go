@@ -61,7 +61,9 @@ const maxCycles = 10
 func newDeadlockError(tasks []*task) *DeadlockError {
 	e := &DeadlockError{}
 	edges := map[uint64][]uint64{}
+	var ids []uint64
 	for _, t := range tasks {
+		ids = append(ids, t.id)
 		w := t.waitsOn()
 		d := DeadlockedTask{ID: t.id, Name: t.Name()}
 		if w.what != "" {
@@ -73,16 +75,16 @@ func newDeadlockError(tasks []*task) *DeadlockError {
 		edges[t.id] = d.WaitsFor
 		e.Tasks = append(e.Tasks, d)
 	}
-	e.Cycles = findCycles(e.Tasks, edges)
+	e.Cycles = findCycles(ids, edges)
 	return e
 }
 
 // findCycles lists the elementary cycles of the wait-for graph, each once:
 // a depth-first search from every task, in id order, that only visits tasks
 // with larger ids than its start, so a cycle is found from its oldest task.
-func findCycles(tasks []DeadlockedTask, edges map[uint64][]uint64) [][]uint64 {
+func findCycles(ids []uint64, edges map[uint64][]uint64) [][]uint64 {
 	var cycles [][]uint64
-	for _, start := range tasks {
+	for _, start := range ids {
 		var path []uint64
 		on := map[uint64]bool{}
 		var visit func(id uint64)
@@ -94,16 +96,16 @@ func findCycles(tasks []DeadlockedTask, edges map[uint64][]uint64) [][]uint64 {
 			on[id] = true
 			for _, next := range edges[id] {
 				switch {
-				case next == start.ID:
+				case next == start:
 					cycles = append(cycles, append([]uint64(nil), path...))
-				case next > start.ID && !on[next]:
+				case next > start && !on[next]:
 					visit(next)
 				}
 			}
 			on[id] = false
 			path = path[:len(path)-1]
 		}
-		visit(start.ID)
+		visit(start)
 	}
 	return cycles
 }

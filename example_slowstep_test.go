@@ -81,3 +81,30 @@ func ExampleDeadlockError() {
 	// sync waits on Lock.Acquire [2]
 	// cycles: [[2 3]]
 }
+
+// A snapshot shows every task, under the task that created it, with what it
+// waits on (python -m asyncio pstree, from inside the program).
+func ExampleLoop_Snapshot() {
+	asyncio.NewEventLoop().SetClock(asynciotest.NewClock())
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		q := asyncio.NewQueue[string](0)
+		asyncio.CreateTask(ctx, func(ctx context.Context) (string, error) { return q.Get(ctx) }, "consumer")
+		asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			return nil, asyncio.Sleep(ctx, time.Minute)
+		}, "ticker")
+		asyncio.Sleep(ctx, 0)
+		snap, err := asyncio.GetEventLoop().Snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range snap.Tasks {
+			fmt.Println(t.Name, t.State, strings.Fields(t.Waits+" -")[0])
+		}
+		q.Put(ctx, "done")
+		return nil, nil
+	})
+	// Output:
+	// main running -
+	// consumer waiting Queue.Get
+	// ticker waiting Sleep
+}

@@ -133,6 +133,7 @@ func (t *task) notifyHooks() {
 type taskImpl interface {
 	AnyTask
 	runFn()
+	fnPC() uintptr // the function's entry (snapshot.go)
 }
 
 // completionHook is an internal observer of a task's completion.
