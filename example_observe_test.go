@@ -98,7 +98,7 @@ func ExampleLoop_Snapshot() {
 			return nil, err
 		}
 		for _, t := range snap.Tasks {
-			fmt.Println(t.Name, t.State, strings.Fields(t.Waits+" -")[0])
+			fmt.Println(t.Name, t.State, strings.Fields(t.Waits + " -")[0])
 		}
 		q.Put(ctx, "done")
 		return nil, nil
