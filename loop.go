@@ -43,7 +43,8 @@ type Loop struct {
 	fds         map[int]*fdState // descriptors registered with the poller (io.go)
 	handler     ExceptionHandler
 	debug       bool
-	loopGoid    int64 // in debug mode: the goroutine running the loop
+	sim         *simState // simulation mode (simulate.go): nil unless asynciotest installed one
+	loopGoid    int64     // in debug mode: the goroutine running the loop
 	errOut      io.Writer
 
 	// Safe from any goroutine.
@@ -88,6 +89,9 @@ func newLoop() *Loop {
 func (l *Loop) runOnce() error {
 	// Each phase is skipped with one cheap test when it has nothing to do, so
 	// an iteration that only resumes a yielding task costs a few loads.
+	if l.sim != nil {
+		return l.runOnceSim() // simulation mode (simulate.go)
+	}
 	if l.ready.Len() == 0 || len(l.fds) > 0 || l.stopping {
 		if err := l.poll(); err != nil {
 			return err
@@ -113,7 +117,7 @@ func (l *Loop) runOnce() error {
 // ready batch: no descriptor to poll, no wake-up, no timer, no stop, no debug
 // checks. The loop then runs the batch directly.
 func (l *Loop) onlyReadyWork() bool {
-	return l.ready.n > 0 && len(l.fds) == 0 && len(l.flushq) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && !l.pending.Load()
+	return l.ready.n > 0 && len(l.fds) == 0 && len(l.flushq) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && l.sim == nil && !l.pending.Load()
 }
 
 // poll is phase 1: block in the poller for as long as pollTimeout allows.
