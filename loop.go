@@ -43,8 +43,7 @@ type Loop struct {
 	fds         map[int]*fdState // descriptors registered with the poller (io.go)
 	handler     ExceptionHandler
 	debug       bool
-	sim         *simState // simulation mode (simulate.go): nil unless asynciotest installed one
-	loopGoid    int64     // in debug mode: the goroutine running the loop
+	loopGoid    int64 // in debug mode: the goroutine running the loop
 	errOut      io.Writer
 
 	// Safe from any goroutine.
@@ -54,6 +53,10 @@ type Loop struct {
 	inbox   []*Handle   // CallSoonThreadsafe callbacks, swapped out by the loop
 	spare   []*Handle   // the previous inbox slice, reused (loop goroutine only)
 	pending atomic.Bool // inbox may be non-empty and the loop must look
+
+	// Loop goroutine only: simulation mode (simulate.go), nil unless package
+	// asynciotest installed one.
+	sim *simState
 }
 
 // runnable is what the ready queue holds: a task to resume or a callback.

@@ -169,7 +169,7 @@ func (l *Loop) runBatchSim() {
 				continue
 			}
 		}
-		l.simRecord(sim.Step, t.id, t.Name(), 0)
+		l.simRecord(sim.Step, t.id, t.name, 0) // "" for a default name, rendered by the trace
 		if !s.Stepped(t.id) {
 			l.simRecord(sim.Limit, 0, "the run took too many steps; stopping the loop", 0)
 			l.Stop()

@@ -124,6 +124,8 @@ type explorer struct {
 	o     Options
 	sim   *sim.Sim
 	steps int // length of the FIFO run, for placing PCT change points
+
+	keepTraces bool // render the trace of passing runs too (replay, tests)
 }
 
 func newExplorer(t testing.TB, main func(ctx context.Context, t testing.TB) error, o Options) *explorer {
@@ -206,7 +208,10 @@ func (e *explorer) run(so sim.Options) *outcome {
 	if e.sim.Limited() {
 		r.fail(fmt.Sprintf("the run took more than %d steps (a livelock?)", e.o.MaxSteps))
 	}
-	r.trace, r.steps, r.choices = e.sim.Text(), e.sim.Steps(), e.sim.Choices()
+	r.steps, r.choices = e.sim.Steps(), e.sim.Choices()
+	if r.failed() || e.keepTraces {
+		r.trace = e.sim.Text() // rendered only when someone will read it
+	}
 	sim.Install(l, nil)
 	return r
 }
@@ -259,6 +264,7 @@ func (e *explorer) replay(seed uint64, choices int) {
 	e.t.Helper()
 	base := e.run(e.simOptions(0, 0))
 	e.steps = base.steps
+	e.keepTraces = true
 	r := e.run(e.simOptions(seed, choices))
 	if r.failed() {
 		e.t.Fatalf("asynciotest: seed %d fails:\n%s\ntrace (%d steps):\n%s", seed, indent(r.report()), r.steps, r.trace)

@@ -51,6 +51,7 @@ func spawn3(log *[]string) func(ctx context.Context, t testing.TB) error {
 func runOnce(t *testing.T, body func(ctx context.Context, t testing.TB) error, so sim.Options) *outcome {
 	t.Helper()
 	e := newExplorer(t, body, Options{})
+	e.keepTraces = true
 	return e.run(so)
 }
 
@@ -297,6 +298,7 @@ func TestExploreFaults(t *testing.T) {
 	}
 	o := Options{DelaySteps: 0.3, SlowThreads: 0.3}
 	e := newExplorer(t, body, o)
+	e.keepTraces = true
 	for range 2 {
 		r := e.run(e.simOptions(3, -1))
 		if r.failed() {
@@ -323,4 +325,83 @@ func TestReplayCommand(t *testing.T) {
 	if got := replayCommand("TestA", 1, 3); !strings.Contains(got, "-asyncio.seed=1 -asyncio.choices=3 ") {
 		t.Errorf("got %s", got)
 	}
+}
+
+// The package example's bug is found, and passes under FIFO.
+func TestExampleBankBug(t *testing.T) {
+	body := func(ctx context.Context, t testing.TB) error {
+		balance := 100
+		withdraw := func(ctx context.Context) (int, error) {
+			if balance < 80 {
+				return 0, nil
+			}
+			asyncio.Sleep(ctx, 0)
+			balance -= 80
+			return 80, nil
+		}
+		a := asyncio.CreateTask(ctx, withdraw)
+		b := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { asyncio.Sleep(ctx, 0); return withdraw(ctx) })
+		a.Await(ctx)
+		b.Await(ctx)
+		if balance < 0 {
+			t.Errorf("balance %d: overdrawn", balance)
+		}
+		return nil
+	}
+	if r := runOnce(t, body, sim.Options{Choices: 0}); r.failed() {
+		t.Fatalf("fails under FIFO: %s", r.report())
+	}
+	var rec recorder
+	rec.TB = t
+	Explore(&rec, body, Options{Seeds: 100})
+	if !rec.failed || !strings.Contains(rec.msg, "overdrawn") {
+		t.Errorf("not found: %s", rec.msg)
+	}
+}
+
+// -asyncio.seed=S replays exactly seed S, with its full trace; with
+// -asyncio.choices=K only K of its choices.
+func TestReplayFlag(t *testing.T) {
+	var log []string
+	body := spawn3(&log)
+	want := runOnce(t, body, sim.Options{Seed: 5, Choices: -1})
+	wantOrder := strings.Join(log, "")
+	defer func(s uint64, c int) { *flagSeed, *flagChoices = s, c }(*flagSeed, *flagChoices)
+	*flagSeed = 5
+	var rec logRecorder
+	rec.TB = t
+	log = nil
+	Explore(&rec, body, Options{Seeds: 1000})
+	if got := strings.Join(log, ""); !strings.HasSuffix(got, wantOrder) || len(got) != 2*len(wantOrder) {
+		t.Errorf("replay ran %q, want the FIFO run and then seed 5's %q", got, wantOrder)
+	}
+	if !strings.Contains(rec.logs, "seed 5 passes") || !strings.Contains(rec.logs, want.trace) {
+		t.Errorf("replay log:\n%s\nwant seed 5's trace:\n%s", rec.logs, want.trace)
+	}
+	*flagChoices = 0
+	log = nil
+	Explore(&rec, body)
+	if got := strings.Join(log, ""); got != "abcabcabcabc" {
+		t.Errorf("seed 5 with 0 choices ran %q, want FIFO twice", got)
+	}
+}
+
+// Budget stops exploring when the time is up.
+func TestExploreBudget(t *testing.T) {
+	var rec logRecorder
+	rec.TB = t
+	Explore(&rec, spawn3(new([]string)), Options{Seeds: 1 << 30, Budget: time.Millisecond})
+	if !strings.Contains(rec.logs, "budget") {
+		t.Errorf("log: %q", rec.logs)
+	}
+}
+
+type logRecorder struct {
+	testing.TB
+	logs string
+}
+
+func (r *logRecorder) Helper() {}
+func (r *logRecorder) Logf(format string, args ...any) {
+	r.logs += fmt.Sprintf(format, args...) + "\n"
 }

@@ -69,7 +69,11 @@ type Event struct {
 
 // String renders the event as a trace line.
 func (e Event) String() string {
-	s := fmt.Sprintf("%10v  %-5s %s", e.When, kindNames[e.Kind], e.Name)
+	name := e.Name
+	if name == "" && e.ID != 0 {
+		name = fmt.Sprintf("Task-%d", e.ID) // a task with its default name
+	}
+	s := fmt.Sprintf("%10v  %-5s %s", e.When, kindNames[e.Kind], name)
 	if e.Kind == Delay || e.Kind == Slow {
 		s += fmt.Sprintf(" +%v", e.Arg)
 	}
