@@ -29,7 +29,8 @@ import (
 //
 // ToThread is deterministic in simulation mode: its result is delivered at a
 // virtual time chosen by the Sim (at once unless the slow-thread fault
-// delays it), the loop waiting in real time for the function to return.
+// delays it), the loop waiting in real time for the function to return
+// (simulate_tothread.go).
 // Everything the loop does is recorded in the Sim's trace.
 //
 // With no Sim (l.sim == nil, the default) none of this code runs: runOnce

@@ -3,6 +3,7 @@ package asyncio
 import (
 	"context"
 	"runtime/debug"
+	"time"
 
 	"github.com/asyncio-go/asyncio/internal/sim"
 )
@@ -11,10 +12,11 @@ import (
 // usual, but its result is delivered by a loop timer at a virtual time the
 // Sim chooses (now, unless the slow-thread fault delays it): the timer's
 // callback waits in real time for fn to return. So when a task resumes from
-// ToThread depends on the seed only, never on how fast fn ran. A function that
-// waits for the loop (CallSoonThreadsafe and then blocks on the answer) would
-// wait forever: in simulation mode ToThread functions must not depend on the
-// loop.
+// ToThread depends on the seed only, never on how fast fn ran. A function
+// that does not return within the clock's AutojumpThreshold of real time
+// (one that waits for its ctx to be cancelled, or for the loop) is looked at
+// again a virtual millisecond later, so the loop goes on; such a run is
+// reproducible only as far as fn's timing is.
 func toThreadSim[T any](ctx context.Context, t *task, fn func(ctx context.Context) (T, error)) (T, error) {
 	l := t.loop
 	c := &threadCall[T]{fn: fn, t: t, name: t.Name()}
@@ -27,13 +29,23 @@ func toThreadSim[T any](ctx context.Context, t *task, fn func(ctx context.Contex
 		l.simRecord(sim.Slow, t.id, t.Name(), d)
 	}
 	w := &simThreadWait{cancel: c.cancel}
-	w.h = l.simCallLater(d, func() {
-		<-j.done
+	var deliver func()
+	deliver = func() {
+		if !j.wait(autojumpThreshold(l.clock)) {
+			// fn waits for something the loop has yet to do (its ctx's
+			// cancellation, a channel another task feeds): let the loop go
+			// on and look again a virtual millisecond later. From here on
+			// the run is only as reproducible as fn's timing.
+			l.simRecord(sim.Thread, t.id, t.Name()+" still running after the real-time wait; retrying", 0)
+			w.h = l.simCallLater(time.Millisecond, deliver)
+			return
+		}
 		l.simRecord(sim.Thread, t.id, t.Name(), 0)
 		if t.state == stateParked && t.abort == aborter(w) {
 			l.wake(t, c.err, true) // a grant, as in ToThread: fn has run
 		}
-	})
+	}
+	w.h = l.simCallLater(d, deliver)
 	err := t.parkCtx(ctx, w)
 	if w.detached {
 		var zero T
@@ -72,6 +84,23 @@ func (j *simThreadJob[T]) run() {
 	}()
 	c.result, c.err = c.fn(c.ctx)
 	returned = true
+}
+
+// wait waits up to d of real time for fn to return and reports whether it has.
+func (j *simThreadJob[T]) wait(d time.Duration) bool {
+	select {
+	case <-j.done:
+		return true
+	default:
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-j.done:
+		return true
+	case <-tm.C:
+		return false
+	}
 }
 
 // simThreadWait is the aborter of a task waiting in toThreadSim.

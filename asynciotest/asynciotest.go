@@ -43,7 +43,10 @@
 // the three waiters NotifyAll wakes resume (and take the lock) in the order
 // they waited. ToThread is deterministic in simulation mode: its result is
 // delivered at a virtual time drawn from the seed, the loop waiting in real
-// time for the function (which therefore must not wait for the loop). Work
+// time for the function (up to the clock's AutojumpThreshold; a function
+// still running then, say one waiting for its ctx's cancellation, is looked
+// at again a virtual millisecond later, and is reproducible only as far as
+// its timing is). Work
 // that other goroutines hand to the loop (CallSoonThreadsafe, Recv and Send
 // on channels served by goroutines, real sockets) arrives when it arrives,
 // so a program that depends on it replays only as far as that timing does.

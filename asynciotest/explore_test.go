@@ -405,3 +405,20 @@ func (r *logRecorder) Helper() {}
 func (r *logRecorder) Logf(format string, args ...any) {
 	r.logs += fmt.Sprintf(format, args...) + "\n"
 }
+
+// A ToThread function that returns only when its task is cancelled does not
+// hang the simulated loop: the cancellation reaches it, and the await
+// returns the CancelledError.
+func TestExploreToThreadCancelled(t *testing.T) {
+	Explore(t, func(ctx context.Context, t testing.TB) error {
+		tk := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.ToThread(ctx, func(c context.Context) (int, error) { <-c.Done(); return 1, nil })
+		})
+		asyncio.Sleep(ctx, time.Millisecond) // tk waits in ToThread; the loop must not wait for fn forever
+		tk.Cancel()
+		if _, err := tk.Await(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled ToThread returned %v", err)
+		}
+		return nil
+	}, Options{Seeds: 3})
+}
