@@ -10,8 +10,8 @@
 // body under many seeded schedules in simulation mode and reports the first
 // seed that fails, with its trace and the command that replays it:
 //
-//	go test -run '^TestName$' -asyncio.seed=S ./pkg     # replay seed S
-//	go test -run '^TestName$' -asyncio.seeds=10000 ./pkg # explore more seeds
+//	go test ./pkg -run '^TestName$' -asyncio.seed=S      # replay seed S
+//	go test ./pkg -run '^TestName$' -asyncio.seeds=10000 # explore more seeds
 //
 // What varies from seed to seed is exactly what asyncio leaves open:
 //

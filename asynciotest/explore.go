@@ -278,11 +278,13 @@ func replayCommand(name string, seed uint64, choices int) string {
 	for i, p := range parts {
 		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
 	}
-	cmd := fmt.Sprintf("go test -run '%s' -asyncio.seed=%d", strings.Join(parts, "/"), seed)
+	// The package comes first: go test passes everything after a flag it
+	// does not know (-asyncio.seed) to the test binary.
+	cmd := fmt.Sprintf("go test %s -run '%s' -asyncio.seed=%d", packageDir(), strings.Join(parts, "/"), seed)
 	if choices >= 0 {
 		cmd += fmt.Sprintf(" -asyncio.choices=%d", choices)
 	}
-	return cmd + " " + packageDir()
+	return cmd
 }
 
 // packageDir is the test's package relative to its module root ("./x/y").

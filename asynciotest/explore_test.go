@@ -122,8 +122,8 @@ func TestExploreFindsOrderBug(t *testing.T) {
 	}
 	for _, want := range []string{
 		"seed ", "b ran before a",
-		"replay: go test -run '^TestSomething$/^sub case$' -asyncio.seed=",
-		" ./asynciotest", "step  b", "shrunk:", "-asyncio.choices=",
+		"replay: go test ./asynciotest -run '^TestSomething$/^sub case$' -asyncio.seed=",
+		"step  b", "shrunk:", "-asyncio.choices=",
 	} {
 		if !strings.Contains(rec.msg, want) {
 			t.Errorf("report lacks %q:\n%s", want, rec.msg)
@@ -319,10 +319,10 @@ func TestExploreFaults(t *testing.T) {
 
 func TestReplayCommand(t *testing.T) {
 	got := replayCommand("TestA/b.c", 42, -1)
-	if want := `go test -run '^TestA$/^b\.c$' -asyncio.seed=42 ./asynciotest`; got != want {
+	if want := `go test ./asynciotest -run '^TestA$/^b\.c$' -asyncio.seed=42`; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got := replayCommand("TestA", 1, 3); !strings.Contains(got, "-asyncio.seed=1 -asyncio.choices=3 ") {
+	if got := replayCommand("TestA", 1, 3); !strings.HasSuffix(got, "-asyncio.seed=1 -asyncio.choices=3") {
 		t.Errorf("got %s", got)
 	}
 }
