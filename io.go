@@ -190,6 +190,9 @@ func (l *Loop) fdFor(fd int, callbacks bool) (*fdState, error) {
 
 // dispatchIO is the end of phase 1: wake what waits on ready descriptors.
 func (l *Loop) dispatchIO(events []poll.Event) {
+	if l.sim != nil {
+		l.simShuffleEvents(events)
+	}
 	for _, ev := range events {
 		st := l.fds[ev.FD]
 		if st == nil {

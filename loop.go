@@ -61,6 +61,10 @@ type Loop struct {
 	polling       atomic.Bool              // the loop is blocked in its poller
 	slow          atomic.Pointer[slowStep] // a slow step the watchdog caught, for the loop to report
 	slowThreshold atomic.Int64             // SetSlowCallbackDuration: 0 default, < 0 off
+
+	// Loop goroutine only: simulation mode (simulate.go), nil unless package
+	// asynciotest installed one.
+	sim *simState
 }
 
 // runnable is what the ready queue holds: a task to resume or a callback.
@@ -96,6 +100,9 @@ func newLoop() *Loop {
 func (l *Loop) runOnce() error {
 	// Each phase is skipped with one cheap test when it has nothing to do, so
 	// an iteration that only resumes a yielding task costs a few loads.
+	if l.sim != nil {
+		return l.runOnceSim() // simulation mode (simulate.go)
+	}
 	if l.ready.Len() == 0 || len(l.fds) > 0 || l.stopping {
 		if err := l.poll(); err != nil {
 			return err
@@ -121,7 +128,7 @@ func (l *Loop) runOnce() error {
 // ready batch: no descriptor to poll, no wake-up, no timer, no stop, no debug
 // checks. The loop then runs the batch directly.
 func (l *Loop) onlyReadyWork() bool {
-	return l.ready.n > 0 && len(l.fds) == 0 && len(l.flushq) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && !l.pending.Load()
+	return l.ready.n > 0 && len(l.fds) == 0 && len(l.flushq) == 0 && l.timers.Len() == 0 && !l.stopping && !l.debug && l.sim == nil && !l.pending.Load()
 }
 
 // poll is phase 1: block in the poller for as long as pollTimeout allows.

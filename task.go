@@ -307,6 +307,14 @@ func (t *task) Err() error {
 	return t.err
 }
 
+// ownName is the name given by the creator or SetName, "" for the default.
+func (t *task) ownName() string {
+	if t.ext == nil {
+		return ""
+	}
+	return t.ext.name
+}
+
 // Name returns the task's name.
 func (t *task) Name() string {
 	if t.ext == nil || t.ext.name == "" {

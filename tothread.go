@@ -45,6 +45,9 @@ func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 	if fn == nil {
 		misuse("ToThread called with a nil function; pass the blocking function to run")
 	}
+	if t.loop.sim != nil {
+		return toThreadSim(ctx, t, fn) // deterministic delivery (simulate_tothread.go)
+	}
 	c := &threadCall[T]{fn: fn, t: t, name: t.Name()}
 	c.ctx, c.cancel = context.WithCancel(threadContext{context.WithoutCancel(ctx)})
 	defer c.cancel() // also when the loop closes and kills the task
