@@ -2,6 +2,8 @@ package asyncio
 
 import (
 	"bytes"
+
+	"github.com/asyncio-go/asyncio/internal/gid"
 	"runtime"
 	"strconv"
 	"strings"
@@ -28,23 +30,22 @@ func (l *Loop) checkGoroutine(op string) {
 	if !l.running.Load() {
 		return
 	}
-	id := goid()
-	if id == l.loopGoid || (l.current != nil && onCoroutine()) {
+	g := gid.Current()
+	if g == l.loopG || (l.current != nil && g == l.taskGs[l.current]) {
 		return
 	}
 	misuse("%s called from goroutine %d, which is not running the event loop; "+
-		"from other goroutines use CallSoonThreadsafe or RunCoroutineThreadsafe", op, id)
+		"from other goroutines use CallSoonThreadsafe or RunCoroutineThreadsafe", op, goid())
 }
 
-func onCoroutine() bool {
-	buf := make([]byte, 8192)
-	for {
-		n := runtime.Stack(buf, false)
-		if n < len(buf) {
-			return bytes.Contains(buf[:n], []byte("internal/coro.(*Coro).loop"))
-		}
-		buf = make([]byte, 2*len(buf))
+// noteTaskGoroutine records the goroutine running t (debug mode, on the
+// task's coroutine as its function starts), so that checkGoroutine knows it
+// with one map lookup.
+func (l *Loop) noteTaskGoroutine(t *task) {
+	if l.taskGs == nil {
+		l.taskGs = map[*task]uintptr{}
 	}
+	l.taskGs[t] = gid.Current()
 }
 
 // checkInvariants verifies the loop's data structures (debug mode, after every

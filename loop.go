@@ -44,8 +44,9 @@ type Loop struct {
 	handler     ExceptionHandler
 	watch       *watchdog // while running with slow-step detection on (slowstep.go)
 	debug       bool
-	profLabels  bool  // SetProfileLabels (proflabels.go)
-	loopGoid    int64 // in debug mode: the goroutine running the loop
+	profLabels  bool              // SetProfileLabels (proflabels.go)
+	loopG       uintptr           // in debug mode: the goroutine running the loop (internal/gid)
+	taskGs      map[*task]uintptr // in debug mode: the goroutine of each started, unfinished task
 	errOut      io.Writer
 
 	// Safe from any goroutine.
@@ -308,6 +309,9 @@ func (l *Loop) complete(t *task) {
 		t.cancelled = isCancelled(t.err)
 	}
 	l.unlinkLive(t)
+	if l.taskGs != nil {
+		delete(l.taskGs, t)
+	}
 	t.ctx.sig.fire()
 	// Observers in the order they registered, as asyncio's done-callbacks:
 	// Gather, TaskGroup and Wait take note at once; user callbacks are

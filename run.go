@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/asyncio-go/asyncio/internal/gid"
 )
 
 var (
@@ -183,7 +185,7 @@ func (l *Loop) runUntil(t *task) error {
 	defer l.running.Store(false)
 	defer l.startWatchdog()()
 	if l.debug {
-		l.loopGoid = goid()
+		l.loopG = gid.Current()
 	}
 	for t == nil || t.state != stateDone {
 		if l.onlyReadyWork() {

@@ -191,6 +191,9 @@ func (t *Task[T]) runFn() {
 	if t.loop.profLabels {
 		unlabel = t.labelGoroutine()
 	}
+	if t.loop.debug {
+		t.loop.noteTaskGoroutine(&t.task)
+	}
 	t.traceStepBegin()
 	t.result, t.err = t.fn(&t.ctx)
 	returned = true
