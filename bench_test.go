@@ -136,11 +136,3 @@ func BenchmarkGoroutinesSleeping(b *testing.B) {
 		b.ReportMetric(cpu.Seconds(), "cpu-s")
 	}
 }
-
-// benchLoop is a fresh loop for a benchmark: slow-step detection is off,
-// since a benchmark's b.Loop often runs in one step on purpose.
-func benchLoop() *asyncio.Loop {
-	l := asyncio.NewEventLoop()
-	l.SetSlowCallbackDuration(0)
-	return l
-}

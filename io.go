@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/asyncio-go/asyncio/internal/netsim"
 	"github.com/asyncio-go/asyncio/internal/poll"
 	"github.com/asyncio-go/asyncio/internal/waitq"
 )
@@ -83,7 +84,10 @@ func (l *Loop) ForgetFD(fd int) {
 		return
 	}
 	delete(l.fds, fd)
-	l.poller.Control(fd, 0)
+	if !netsim.IsSim(fd) || l.net == nil {
+		l.poller.Control(fd, 0)
+		l.osFDs--
+	}
 	err := fmt.Errorf("asyncio: file descriptor %d was closed while a task waited on it", fd)
 	for _, q := range []*waitq.Queue[*task]{&st.readers, &st.writers} {
 		for n := q.PopFront(); n != nil; n = q.PopFront() {
@@ -146,6 +150,7 @@ func (l *Loop) removeCallback(fd int, write bool) bool {
 	*h = nil
 	if st.readCb == nil && st.writeCb == nil {
 		delete(l.fds, fd)
+		l.osFDs--
 	}
 	l.poller.Control(fd, st.interest())
 	return true
@@ -176,10 +181,19 @@ func (l *Loop) fdFor(fd int, callbacks bool) (*fdState, error) {
 		return st, nil
 	}
 	st := &fdState{fd: fd, callbacks: callbacks}
-	if !callbacks {
+	switch {
+	case netsim.IsSim(fd) && l.net != nil:
+		if callbacks {
+			return nil, fmt.Errorf("asyncio: descriptor %d is a simulated socket; AddReader/AddWriter watch only real descriptors", fd)
+		}
+		l.simWatch(st)
+	case !callbacks:
 		if err := l.poller.Control(fd, poll.Readable|poll.Writable|poll.Edge); err != nil {
 			return nil, fmt.Errorf("asyncio: cannot watch file descriptor %d: %w", fd, err)
 		}
+		l.osFDs++
+	default:
+		l.osFDs++
 	}
 	if l.fds == nil {
 		l.fds = make(map[int]*fdState)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/asyncio-go/asyncio/internal/coro"
+	"github.com/asyncio-go/asyncio/internal/netsim"
 	"github.com/asyncio-go/asyncio/internal/poll"
 	"github.com/asyncio-go/asyncio/internal/timerheap"
 )
@@ -65,7 +66,9 @@ type Loop struct {
 
 	// Loop goroutine only: simulation mode (simulate.go), nil unless package
 	// asynciotest installed one.
-	sim *simState
+	sim   *simState
+	net   *netsim.Network // the simulated network (sockets_sim.go), nil unless asynciotest installed one
+	osFDs int             // entries of fds watched by the poller: all but the simulated network's
 }
 
 // runnable is what the ready queue holds: a task to resume or a callback.
@@ -104,7 +107,7 @@ func (l *Loop) runOnce() error {
 	if l.sim != nil {
 		return l.runOnceSim() // simulation mode (simulate.go)
 	}
-	if l.ready.Len() == 0 || len(l.fds) > 0 || l.stopping {
+	if l.ready.Len() == 0 || l.osFDs > 0 || l.stopping {
 		if err := l.poll(); err != nil {
 			return err
 		}
@@ -140,7 +143,7 @@ func (l *Loop) poll() error {
 	if err != nil {
 		return err
 	}
-	if timeout != 0 || len(l.fds) > 0 {
+	if timeout != 0 || l.osFDs > 0 {
 		if timeout != 0 {
 			l.trimIdle()
 			if l.external > 0 && l.spinForInbox() {
@@ -187,7 +190,7 @@ func (l *Loop) pollTimeout() (timeout, jump time.Duration, err error) {
 		next = nil // only timers that never fire (Sleep(ctx, Never)): as good as none
 	}
 	if next == nil {
-		if virtual && l.external == 0 && len(l.fds) == 0 && len(l.liveTasks) > 0 {
+		if virtual && l.external == 0 && l.osFDs == 0 && len(l.liveTasks) > 0 {
 			return 0, -1, l.deadlockError()
 		}
 		return -1, -1, nil

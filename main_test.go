@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncio-go/asyncio"
 	"go.uber.org/goleak"
 )
 
@@ -24,4 +25,12 @@ func (tr trace) expect(t *testing.T, want ...string) {
 	if got := strings.Join(tr, "|"); got != strings.Join(want, "|") {
 		t.Fatalf("trace:\n got  %s\n want %s", got, strings.Join(want, "|"))
 	}
+}
+
+// benchLoop is a fresh loop for a benchmark: slow-step detection is off,
+// since a benchmark's b.Loop often runs in one step on purpose.
+func benchLoop() *asyncio.Loop {
+	l := asyncio.NewEventLoop()
+	l.SetSlowCallbackDuration(0)
+	return l
 }

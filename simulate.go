@@ -71,7 +71,7 @@ type simTimer struct {
 // runOnceSim is runOnce in simulation mode: the same phases, with the open
 // choices drawn from the Sim.
 func (l *Loop) runOnceSim() error {
-	if l.ready.Len() == 0 || len(l.fds) > 0 || l.stopping {
+	if l.ready.Len() == 0 || l.osFDs > 0 || l.stopping {
 		if err := l.poll(); err != nil {
 			return err
 		}
@@ -203,6 +203,9 @@ func (l *Loop) simCallLater(d time.Duration, fn func()) *Handle {
 func (l *Loop) simRecord(k sim.Kind, id uint64, name string, arg time.Duration) {
 	l.sim.Record(sim.Event{When: l.clock.Now(), Kind: k, ID: id, Name: name, Arg: arg})
 }
+
+// simNote records an event of the simulated network in the trace.
+func (l *Loop) simNote(event string) { l.simRecord(sim.Net, 0, event, 0) }
 
 // handleName names a callback in the trace by its function.
 func handleName(h *Handle) string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/asyncio-go/asyncio/internal/netsim"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,6 +20,9 @@ import (
 // allocates nothing); the others return *os.SyscallError.
 
 func sysRead(fd int, p []byte) (int, error) {
+	if netsim.IsSim(fd) {
+		return simRead(fd, p)
+	}
 	for {
 		n, err := unix.Read(fd, p)
 		switch err {
@@ -35,6 +39,9 @@ func sysRead(fd int, p []byte) (int, error) {
 
 // sysWrite writes all of p, or as much as the socket takes before EAGAIN.
 func sysWrite(fd int, p []byte) (int, error) {
+	if netsim.IsSim(fd) {
+		return simWrite(fd, p)
+	}
 	done := 0
 	for done < len(p) {
 		n, err := unix.Write(fd, p[done:])
@@ -52,14 +59,27 @@ func sysWrite(fd int, p []byte) (int, error) {
 	return done, nil
 }
 
-func sysClose(fd int) error { return os.NewSyscallError("close", unix.Close(fd)) }
+func sysClose(fd int) error {
+	if netsim.IsSim(fd) {
+		return os.NewSyscallError("close", simNet.Load().Close(fd))
+	}
+	return os.NewSyscallError("close", unix.Close(fd))
+}
 
-func sysShutdownWrite(fd int) error { return unix.Shutdown(fd, unix.SHUT_WR) }
+func sysShutdownWrite(fd int) error {
+	if netsim.IsSim(fd) {
+		return simNet.Load().ShutdownWrite(fd)
+	}
+	return unix.Shutdown(fd, unix.SHUT_WR)
+}
 
 // sysDialTCP connects a new socket to ap: connect, and on EINPROGRESS wait
 // for writability and read SO_ERROR. On failure or cancellation the socket is
 // closed.
 func sysDialTCP(ctx context.Context, ap netip.AddrPort) (int, error) {
+	if n := simNet.Load(); n != nil {
+		return simDial(ctx, n, "tcp", ap.String())
+	}
 	sa, family := tcpSockaddr(ap)
 	fd, err := newSocket(family, unix.SOCK_STREAM)
 	if err != nil {
@@ -70,6 +90,9 @@ func sysDialTCP(ctx context.Context, ap netip.AddrPort) (int, error) {
 }
 
 func sysDialUnix(ctx context.Context, path string) (int, error) {
+	if n := simNet.Load(); n != nil {
+		return simDial(ctx, n, "unix", path)
+	}
 	fd, err := newSocket(unix.AF_UNIX, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, err
@@ -110,11 +133,18 @@ func closeUnwatched(ctx context.Context, fd int) {
 	if t := taskOf(ctx); t != nil {
 		t.loop.ForgetFD(fd)
 	}
+	if netsim.IsSim(fd) {
+		simNet.Load().Close(fd)
+		return
+	}
 	unix.Close(fd)
 }
 
 // sysListenTCP makes a listening TCP socket on ap.
 func sysListenTCP(ap netip.AddrPort, o *ServerOptions) (int, error) {
+	if n := simNet.Load(); n != nil {
+		return simListen(n, "tcp", ap.String())
+	}
 	sa, family := tcpSockaddr(ap)
 	fd, err := newSocket(family, unix.SOCK_STREAM)
 	if err != nil {
@@ -136,6 +166,9 @@ func sysListenTCP(ap netip.AddrPort, o *ServerOptions) (int, error) {
 }
 
 func sysListenUnix(path string, o *ServerOptions) (int, error) {
+	if n := simNet.Load(); n != nil {
+		return simListen(n, "unix", path)
+	}
 	fd, err := newSocket(unix.AF_UNIX, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, err
@@ -158,6 +191,9 @@ func bindListen(fd int, sa unix.Sockaddr, backlog int) (int, error) {
 // sysAccept accepts one connection, non-blocking and close-on-exec, with
 // TCP_NODELAY set on TCP.
 func sysAccept(fd int, network string) (int, error) {
+	if netsim.IsSim(fd) {
+		return simAccept(fd)
+	}
 	for {
 		nfd, err := acceptSocket(fd)
 		switch err {
@@ -183,6 +219,9 @@ func isAddrUnavailable(err error) bool {
 
 // sysSockName returns the local (or, with peer, remote) address of fd.
 func sysSockName(fd int, network string, peer bool) net.Addr {
+	if netsim.IsSim(fd) {
+		return simSockName(fd, peer)
+	}
 	get := unix.Getsockname
 	if peer {
 		get = unix.Getpeername

@@ -36,6 +36,13 @@ func runStreams(t *testing.T, main func(ctx context.Context) error) {
 	l.SetDebug(true)
 	t.Cleanup(func() { l.Close() })
 	checkFDs(t)
+	if streamNetwork != nil { // stream_sim_test.go: the same test on the simulated network
+		l.SetClock(asynciotest.NewClock())
+		asynciotest.UseNetwork(t, l, *streamNetwork)
+		// Megabytes cross as thousands of timed segments: the per-iteration
+		// invariant checks (O(timers) each) would make it quadratic.
+		l.SetDebug(false)
+	}
 	l.SetExceptionHandler(func(l *asyncio.Loop, c asyncio.ExceptionContext) {
 		t.Errorf("exception handler: %s: %v", c.Message, c.Err)
 	})

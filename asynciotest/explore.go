@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/internal/netsim"
 	"github.com/asyncio-go/asyncio/internal/sim"
 )
 
@@ -46,6 +47,11 @@ type Options struct {
 	MaxDelay       time.Duration
 	SlowThreads    float64
 	MaxThreadDelay time.Duration
+
+	// Network, if set, gives every run a fresh simulated network with these
+	// options (see UseNetwork), seeded with the run's seed (plus
+	// Network.Seed): the body reaches it with CurrentNetwork.
+	Network *NetworkOptions
 
 	MaxSteps int  // a run that takes more task steps fails as a livelock (default 1,000,000)
 	NoDebug  bool // run without the loop's debug checks: faster, for many seeds
@@ -178,6 +184,13 @@ func (e *explorer) run(so sim.Options) *outcome {
 	l.SetClock(NewClock())
 	l.SetDebug(!e.o.NoDebug)
 	sim.Install(l, e.sim)
+	if e.o.Network != nil {
+		no := *e.o.Network
+		no.Seed += so.Seed
+		current = newNetwork(no)
+		netsim.Install(l, current.n)
+		defer func() { netsim.Install(l, nil); current = nil }()
+	}
 	l.SetExceptionHandler(func(l *asyncio.Loop, c asyncio.ExceptionContext) {
 		msg := c.Message
 		if c.Err != nil {

@@ -54,9 +54,10 @@ const (
 	Slow               // fault: a ToThread result was delayed
 	Thread             // a ToThread result was delivered
 	Limit              // the run hit MaxSteps
+	Net                // the simulated network: a fault, a refusal, a partition
 )
 
-var kindNames = [...]string{"step", "call", "timer", "io", "fault delay", "fault slow-thread", "thread", "limit"}
+var kindNames = [...]string{"step", "call", "timer", "io", "fault delay", "fault slow-thread", "thread", "limit", "net"}
 
 // Event is one line of the trace.
 type Event struct {
