@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/asyncio-go/asyncio/internal/netsim"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,6 +29,7 @@ type DatagramEndpoint struct {
 	local     *net.UDPAddr
 	remote    *net.UDPAddr // nil unless opened with a remote address
 	connected bool
+	sim       *netsim.Network // the simulated network it is on (sockets_sim.go), or nil
 }
 
 // OpenDatagramEndpoint opens a UDP endpoint on the calling task's loop
@@ -64,9 +66,34 @@ func OpenDatagramEndpoint(ctx context.Context, local, remote string) (*DatagramE
 		family = unix.AF_INET6
 	}
 	e := &DatagramEndpoint{loop: t.loop, family: family, remote: raddr, connected: raddr != nil}
+	if n := simNet.Load(); n != nil {
+		return e.openSim(n, laddr)
+	}
 	if err := e.open(laddr); err != nil {
 		return nil, &net.OpError{Op: "listen", Net: "udp", Source: laddr, Addr: raddr, Err: err}
 	}
+	return e, nil
+}
+
+// openSim opens the endpoint on the simulated network.
+func (e *DatagramEndpoint) openSim(n *netsim.Network, laddr *net.UDPAddr) (*DatagramEndpoint, error) {
+	local, remote := "", ""
+	if laddr != nil {
+		ip := laddr.IP
+		if ip == nil {
+			ip = net.IPv4zero
+		}
+		local = (&net.UDPAddr{IP: ip, Port: laddr.Port}).String()
+	}
+	if e.remote != nil {
+		remote = e.remote.String()
+	}
+	fd, err := n.OpenUDP(local, remote)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: "udp", Source: laddr, Addr: e.remote, Err: os.NewSyscallError("bind", err)}
+	}
+	e.fd, e.sim = fd, n
+	e.local, _ = n.Addr(fd, false).(*net.UDPAddr)
 	return e, nil
 }
 
@@ -121,6 +148,19 @@ func (e *DatagramEndpoint) RecvFrom(ctx context.Context, buf []byte) (n int, fro
 		if e.fd < 0 {
 			return 0, nil, e.opError("read", nil, net.ErrClosed)
 		}
+		if e.sim != nil {
+			n, from, err := e.sim.RecvFrom(e.fd, buf)
+			switch err {
+			case nil:
+				return n, from, nil
+			case netsim.ErrWouldBlock:
+				if err := e.wait(ctx, false); err != nil {
+					return 0, nil, err
+				}
+				continue
+			}
+			return 0, nil, e.opError("read", nil, os.NewSyscallError("recvfrom", err))
+		}
 		n, sa, err := unix.Recvfrom(e.fd, buf, 0)
 		switch err {
 		case nil:
@@ -149,6 +189,9 @@ func (e *DatagramEndpoint) SendTo(ctx context.Context, b []byte, addr net.Addr) 
 	if !ok || ua == nil {
 		return e.opError("write", addr, &net.AddrError{Err: "not a *net.UDPAddr", Addr: addrString(addr)})
 	}
+	if e.sim != nil {
+		return e.sendSim(b, ua)
+	}
 	sa, err := e.sockaddr(ua)
 	if err != nil {
 		return e.opError("write", addr, err)
@@ -166,7 +209,25 @@ func (e *DatagramEndpoint) Send(ctx context.Context, b []byte) error {
 		misuse("DatagramEndpoint.Send on an endpoint opened without a remote address; use SendTo, " +
 			"or pass remote to OpenDatagramEndpoint")
 	}
+	if e.sim != nil {
+		return e.sendSim(b, nil)
+	}
 	return e.send(ctx, b, nil, e.remote)
+}
+
+// sendSim sends on the simulated network, which never blocks.
+func (e *DatagramEndpoint) sendSim(b []byte, to *net.UDPAddr) error {
+	dst := ""
+	if to != nil {
+		dst = to.String()
+	}
+	if e.fd < 0 {
+		return e.opError("write", to, net.ErrClosed)
+	}
+	if err := e.sim.SendTo(e.fd, b, dst); err != nil {
+		return e.opError("write", to, os.NewSyscallError("sendto", err))
+	}
+	return nil
 }
 
 func (e *DatagramEndpoint) send(ctx context.Context, b []byte, sa unix.Sockaddr, to net.Addr) error {
@@ -231,6 +292,9 @@ func (e *DatagramEndpoint) Close() error {
 	fd := e.fd
 	e.fd = -1
 	e.loop.ForgetFD(fd)
+	if e.sim != nil {
+		return os.NewSyscallError("close", e.sim.Close(fd))
+	}
 	return os.NewSyscallError("close", unix.Close(fd))
 }
 

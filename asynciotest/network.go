@@ -24,6 +24,11 @@ type NetworkOptions struct {
 	// the simulation trace.
 	WriteFailRate float64
 	ResetRate     float64
+
+	// Datagram faults: the probability, per datagram, that it is lost, or
+	// delivered twice. Jitter reorders datagrams (never stream bytes).
+	LossRate float64
+	DupRate  float64
 }
 
 // Network is a simulated network installed on a loop: the program's
@@ -32,8 +37,9 @@ type NetworkOptions struct {
 // server and its clients share the one network. Streams keep TCP's
 // semantics: bytes arrive in order, none lost or duplicated; what varies
 // with the seed is how writes are cut and when segments arrive. Datagram
-// endpoints still use the real network. Loop goroutine only (its methods
-// are for the test's tasks).
+// endpoints (OpenDatagramEndpoint) are on it too, with UDP's semantics:
+// datagrams may be lost, duplicated or reordered. Loop goroutine only (its
+// methods are for the test's tasks).
 type Network struct{ n *netsim.Network }
 
 // UseNetwork installs a simulated network on l, which must have a virtual
@@ -57,7 +63,7 @@ func newNetwork(o NetworkOptions) *Network {
 	return &Network{netsim.New(netsim.Config{
 		Seed: o.Seed, Latency: o.Latency, Jitter: o.Jitter, Bandwidth: o.Bandwidth,
 		MaxSegment: o.MaxSegment, SendBuffer: o.SendBuffer,
-		WriteFailRate: o.WriteFailRate, ResetRate: o.ResetRate,
+		WriteFailRate: o.WriteFailRate, ResetRate: o.ResetRate, LossRate: o.LossRate, DupRate: o.DupRate,
 	})}
 }
 

@@ -265,3 +265,67 @@ func TestExploreWithNetwork(t *testing.T) {
 		return nil
 	}, asynciotest.Options{Seeds: 20, Network: &asynciotest.NetworkOptions{Latency: time.Millisecond, Jitter: time.Millisecond, MaxSegment: 2}})
 }
+
+// Datagrams on the simulated network: with loss and duplication some are
+// lost and some arrive twice, jitter reorders them, and the seed decides
+// which; a perfect network delivers each once, in order.
+func TestNetworkDatagrams(t *testing.T) {
+	received := func(o asynciotest.NetworkOptions) []string {
+		var got []string
+		runNet(t, o, func(ctx context.Context, _ *asynciotest.Network) error {
+			srv, err := asyncio.OpenDatagramEndpoint(ctx, "10.0.0.1:53", "")
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			cl, err := asyncio.OpenDatagramEndpoint(ctx, "", "10.0.0.1:53")
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			for i := range 50 {
+				if err := cl.Send(ctx, []byte(fmt.Sprint(i))); err != nil {
+					return err
+				}
+			}
+			buf := make([]byte, 16)
+			for {
+				var n int
+				err := asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+					var err error
+					n, _, err = srv.RecvFrom(ctx, buf)
+					return err
+				})
+				if errors.Is(err, asyncio.ErrTimeout) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				got = append(got, string(buf[:n]))
+			}
+		})
+		return got
+	}
+	perfect := received(asynciotest.NetworkOptions{Latency: time.Millisecond})
+	if len(perfect) != 50 || perfect[0] != "0" || perfect[49] != "49" {
+		t.Fatalf("perfect network delivered %v", perfect)
+	}
+	lossy := asynciotest.NetworkOptions{Seed: 3, Latency: time.Millisecond, Jitter: 10 * time.Millisecond, LossRate: 0.2, DupRate: 0.2}
+	a, b := received(lossy), received(lossy)
+	if strings.Join(a, ",") != strings.Join(b, ",") {
+		t.Errorf("the same seed delivered %v, then %v", a, b)
+	}
+	seen, dup, ordered := map[string]int{}, false, true
+	for i, d := range a {
+		if seen[d]++; seen[d] > 1 {
+			dup = true
+		}
+		if i > 0 && len(a[i-1]) == len(d) && a[i-1] > d {
+			ordered = false
+		}
+	}
+	if len(seen) >= 50 || !dup || ordered {
+		t.Errorf("lossy network: %d distinct of 50, duplicates %v, in order %v: %v", len(seen), dup, ordered, a)
+	}
+}

@@ -48,6 +48,11 @@ type Config struct {
 	// Faults, each a probability per write, named in the trace.
 	WriteFailRate float64 // the write fails with EIO
 	ResetRate     float64 // the connection is reset (both ends get ECONNRESET)
+
+	// Datagram faults, each a probability per datagram sent: lost, or
+	// delivered twice. Jitter reorders datagrams (streams keep their order).
+	LossRate float64
+	DupRate  float64
 }
 
 // Events are readiness conditions, as the loop's poller reports them.
@@ -134,7 +139,8 @@ type socket struct {
 	lastArrive time.Duration
 	wrShut     bool // this end sent FIN
 	closed     bool
-	incoming   []arrival // arrived, waiting for room in recv (the receive window), in order
+	incoming   []arrival  // arrived, waiting for room in recv (the receive window), in order
+	dgrams     []datagram // a datagram endpoint's queue
 }
 
 func (n *Network) newSocket(network string) *socket {
@@ -465,7 +471,9 @@ func (n *Network) Close(fd int) error {
 	if err != nil {
 		return err
 	}
-	if s.listening {
+	if s.network == "udp" {
+		delete(n.listeners, key("udp", s.local.String()))
+	} else if s.listening {
 		delete(n.listeners, key(s.network, s.local.String()))
 		for _, c := range s.accept {
 			n.resetConn(c)
@@ -510,7 +518,7 @@ func (n *Network) Readiness(fd int) Events {
 		return 0
 	}
 	var ev Events
-	if len(s.recv) > 0 || s.eof || s.reset || len(s.accept) > 0 {
+	if len(s.recv) > 0 || s.eof || s.reset || len(s.accept) > 0 || len(s.dgrams) > 0 {
 		ev |= Readable
 	}
 	if (!s.connecting && n.cfg.SendBuffer-s.inflight >= n.cfg.SendBuffer/4) || s.reset || s.connErr != nil {
@@ -579,4 +587,117 @@ func hostOf(network, addr string) string {
 		return strings.Trim(addr[:i], "[]")
 	}
 	return addr
+}
+
+// Datagrams: UDP endpoints on the same network. A datagram to an address
+// nobody has bound, or across a partition, is lost, as UDP's are.
+
+// datagram is one queued datagram.
+type datagram struct {
+	data []byte
+	from net.Addr
+}
+
+// OpenUDP makes a datagram endpoint bound to local ("ip:port"; port 0 or
+// "" picks one) and, if remote is not "", connected to it.
+func (n *Network) OpenUDP(local, remote string) (int, error) {
+	if local == "" {
+		local = "127.0.0.1:0"
+	}
+	ap, err := netip.ParseAddrPort(local)
+	if err != nil {
+		return -1, err
+	}
+	if ap.Port() == 0 {
+		ap = netip.AddrPortFrom(ap.Addr(), n.port())
+	}
+	k := key("udp", ap.String())
+	if n.listeners[k] != nil {
+		return -1, syscall.EADDRINUSE
+	}
+	s := n.newSocket("udp")
+	s.local = net.UDPAddrFromAddrPort(ap)
+	s.host = ap.Addr().String()
+	if remote != "" {
+		rp, err := netip.ParseAddrPort(remote)
+		if err != nil {
+			return -1, err
+		}
+		s.remote = net.UDPAddrFromAddrPort(rp)
+	}
+	n.listeners[k] = s
+	return s.fd, nil
+}
+
+// udpTarget finds the endpoint bound to addr, or to its port on the
+// unspecified address.
+func (n *Network) udpTarget(addr netip.AddrPort) *socket {
+	if s := n.listeners[key("udp", addr.String())]; s != nil {
+		return s
+	}
+	for _, any := range []netip.Addr{netip.IPv4Unspecified(), netip.IPv6Unspecified()} {
+		if s := n.listeners[key("udp", netip.AddrPortFrom(any, addr.Port()).String())]; s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// SendTo sends b as one datagram to "ip:port" (or the connected remote when
+// to is ""). It never blocks.
+func (n *Network) SendTo(fd int, b []byte, to string) error {
+	s, err := n.sock(fd)
+	if err != nil {
+		return err
+	}
+	if to == "" {
+		if s.remote == nil {
+			return syscall.EDESTADDRREQ
+		}
+		to = s.remote.String()
+	}
+	ap, err := netip.ParseAddrPort(to)
+	if err != nil {
+		return err
+	}
+	copies := 1
+	switch {
+	case n.cfg.LossRate > 0 && n.rng.Float64() < n.cfg.LossRate:
+		n.h.Trace(fmt.Sprintf("netsim: fault: datagram %v -> %v lost", s.local, to))
+		return nil
+	case n.cfg.DupRate > 0 && n.rng.Float64() < n.cfg.DupRate:
+		n.h.Trace(fmt.Sprintf("netsim: fault: datagram %v -> %v duplicated", s.local, to))
+		copies = 2
+	}
+	data := append([]byte(nil), b...)
+	for range copies {
+		d := n.delay(len(data))
+		from := s.local
+		n.h.At(n.h.Now()+d, func() {
+			dst := n.udpTarget(ap)
+			if dst == nil || dst.closed || n.cut[[2]string{s.host, ap.Addr().String()}] {
+				return // nobody there, or cut off: lost
+			}
+			if dst.remote != nil && dst.remote.String() != from.String() {
+				return // a connected endpoint takes only its peer's
+			}
+			dst.dgrams = append(dst.dgrams, datagram{data, from})
+			n.h.Notify(dst.fd, Readable)
+		})
+	}
+	return nil
+}
+
+// RecvFrom takes the next datagram into p (truncating it) and its sender.
+func (n *Network) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
+	s, err := n.sock(fd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(s.dgrams) == 0 {
+		return 0, nil, ErrWouldBlock
+	}
+	d := s.dgrams[0]
+	s.dgrams = s.dgrams[1:]
+	return copy(p, d.data), d.from, nil
 }
