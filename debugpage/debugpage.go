@@ -1,0 +1,155 @@
+// Package debugpage serves a live view of an asyncio loop over HTTP: every
+// task under the task that created it, its state, what it waits on, and the
+// loop's counters, as an HTML page that refreshes itself and as JSON.
+//
+// Mount it like net/http/pprof:
+//
+//	http.Handle("/debug/asyncio/", debugpage.Handler(loop))
+//	go http.ListenAndServe("localhost:6060", nil)
+//
+// The page is served by net/http's goroutines, never by the loop: each
+// request asks the loop for a snapshot (Loop.Snapshot), which the loop takes
+// between two steps, and waits at most Timeout for it. A loop stuck in a
+// step cannot answer; the page then says so (and the slow-step report names
+// the culprit when the step ends). `go run ./cmd/asyncio-ps URL` prints the
+// same tree from the JSON endpoint.
+package debugpage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+)
+
+// Timeout bounds how long a request waits for the loop's snapshot.
+var Timeout = 2 * time.Second
+
+// Handler serves the page at its root ("…/") and the snapshot as JSON at
+// "…/tasks.json", wherever it is mounted.
+func Handler(loop *asyncio.Loop) http.Handler {
+	return &handler{loop: loop}
+}
+
+type handler struct{ loop *asyncio.Loop }
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), Timeout)
+	defer cancel()
+	snap, err := h.loop.Snapshot(ctx)
+	if strings.HasSuffix(r.URL.Path, "/tasks.json") {
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"error": unavailable(err)})
+			return
+		}
+		json.NewEncoder(w).Encode(snap)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	data := pageData{Err: "", Refresh: 2}
+	if err != nil {
+		data.Err = unavailable(err)
+	} else {
+		data.Snap = snap
+		data.Rows = treeRows(snap)
+		var tree bytes.Buffer
+		snap.PrintTree(&tree)
+		data.Text = tree.String()
+	}
+	if err := page.Execute(w, data); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+func unavailable(err error) string {
+	if err == context.DeadlineExceeded {
+		return fmt.Sprintf("the loop did not answer within %v: a step is blocking it (see the slow-step report), or it is not running", Timeout)
+	}
+	return "no snapshot: " + err.Error()
+}
+
+type pageData struct {
+	Snap    *asyncio.Snapshot
+	Rows    []row
+	Text    string
+	Err     string
+	Refresh int
+}
+
+// row is one task in the page's tree.
+type row struct {
+	asyncio.TaskInfo
+	Depth   int
+	InCycle bool
+}
+
+// treeRows orders the tasks as a tree: each under its creator (a task whose
+// creator has finished is a root), depth first.
+func treeRows(s *asyncio.Snapshot) []row {
+	byID := map[uint64]bool{}
+	children := map[uint64][]asyncio.TaskInfo{}
+	cyc := map[uint64]bool{}
+	for _, c := range s.Cycles {
+		for _, id := range c {
+			cyc[id] = true
+		}
+	}
+	for _, t := range s.Tasks {
+		byID[t.ID] = true
+	}
+	var roots []asyncio.TaskInfo
+	for _, t := range s.Tasks {
+		if byID[t.Parent] {
+			children[t.Parent] = append(children[t.Parent], t)
+		} else {
+			roots = append(roots, t)
+		}
+	}
+	var out []row
+	var walk func(t asyncio.TaskInfo, depth int)
+	walk = func(t asyncio.TaskInfo, depth int) {
+		out = append(out, row{t, depth, cyc[t.ID]})
+		for _, c := range children[t.ID] {
+			walk(c, depth+1)
+		}
+	}
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	return out
+}
+
+var page = template.Must(template.New("page").Funcs(template.FuncMap{
+	"indent": func(d int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", d) },
+}).Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{{.Refresh}}">
+<title>asyncio tasks</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}td:first-child{white-space:nowrap}
+th{background:#f4f4f4}.waiting{color:#8a5a00}.ready,.running{color:#0a6a0a}.cycle{background:#fde2e2}
+.err{color:#a00;font-weight:bold}code{font:12px ui-monospace,monospace}
+.stats span{margin-right:1.5em}
+</style></head><body>
+<h1>asyncio tasks</h1>
+{{if .Err}}<p class="err" id="error">{{.Err}}</p>{{else}}
+<p class="stats" id="stats"><span>tasks: <b>{{len .Snap.Tasks}}</b></span><span>ready: <b>{{.Snap.Ready}}</b></span>
+<span>timers: <b>{{.Snap.Timers}}</b></span><span>descriptors: <b>{{.Snap.FDs}}</b></span>
+<span>steps run: <b>{{.Snap.Steps}}</b></span><span>loop time: <b>{{.Snap.Time}}</b></span></p>
+{{if .Snap.Cycles}}<p class="err">wait-for cycles: {{range .Snap.Cycles}}{{.}} {{end}}</p>{{end}}
+<table id="tasks"><tr><th>task</th><th>id</th><th>state</th><th>waits on</th><th>function</th><th>defined at</th></tr>
+{{range .Rows}}<tr class="{{if .InCycle}}cycle{{end}}" data-task="{{.Name}}"><td>{{indent .Depth}}{{.Name}}</td><td>{{.ID}}</td>
+<td class="{{.State}}">{{.State}}</td><td><code>{{.Waits}}</code></td><td><code>{{.Func}}</code></td><td><code>{{.Site}}</code></td></tr>
+{{end}}</table>
+<h2>As text</h2><pre id="tree">{{.Text}}</pre>{{end}}
+<p><a href="tasks.json">tasks.json</a> · refreshes every {{.Refresh}} s</p>
+</body></html>
+`))
