@@ -63,6 +63,10 @@ type Loop struct {
 	polling       atomic.Bool              // the loop is blocked in its poller
 	slow          atomic.Pointer[slowStep] // a slow step the watchdog caught, for the loop to report
 	slowThreshold atomic.Int64             // SetSlowCallbackDuration: 0 default, < 0 off
+	// coarseNow is the loop's time as last read: by fireTimers, after each
+	// blocking poll, and by the watchdog every half threshold while the loop
+	// is busy. A park records it (task.parkedAt) without reading the clock.
+	coarseNow atomic.Int64
 
 	// Loop goroutine only: simulation mode (simulate.go), nil unless package
 	// asynciotest installed one.
@@ -156,6 +160,7 @@ func (l *Loop) poll() error {
 		events, err := l.poller.Wait(timeout, l.events)
 		if timeout != 0 {
 			l.polling.Store(false)
+			l.coarseNow.Store(int64(l.clock.Now())) // after a blocking wait: the next parks' time
 			if l.watch != nil {
 				l.watch.polled()
 			}
@@ -238,6 +243,7 @@ func (l *Loop) drainInbox() {
 // fireTimers is phase 3. The clock is read only if a timer is queued.
 func (l *Loop) fireTimers() {
 	now := int64(l.clock.Now())
+	l.coarseNow.Store(now)
 	for {
 		tm := l.timers.Peek()
 		if tm == nil || tm.When > now || tm.When == int64(Never) {

@@ -48,6 +48,7 @@ type aborter interface {
 func (t *task) park(a aborter) error {
 	t.state = stateParked
 	t.parkedOn = a
+	t.parkedAt = t.loop.coarseNow.Load()
 	if t.mustCancel {
 		// Cancelled while running: deliver at this await, as asyncio does
 		// (CPython cancels the future the task is about to wait on).

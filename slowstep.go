@@ -139,6 +139,7 @@ func (w *watchdog) run() {
 		if w.l.polling.Load() && !w.sleep() {
 			return
 		}
+		w.l.coarseNow.Store(int64(w.l.clock.Now())) // the clock is safe from any goroutine
 		w.look(time.Now(), w.l.SlowCallbackDuration())
 		d := w.l.SlowCallbackDuration()
 		if d <= 0 {

@@ -16,15 +16,16 @@ import (
 
 // TaskInfo is one unfinished task in a Snapshot.
 type TaskInfo struct {
-	ID         uint64   `json:"id"`
-	Name       string   `json:"name"`
-	Parent     uint64   `json:"parent,omitempty"` // the task that created it; 0 if none
-	State      string   `json:"state"`            // "pending" (not started), "ready", "running" or "waiting"
-	Func       string   `json:"func"`             // the function the task runs
-	Site       string   `json:"site"`             // file:line where that function is defined
-	Waits      string   `json:"waits,omitempty"`  // what it waits on, while waiting
-	WaitsFor   []uint64 `json:"waits_for,omitempty"`
-	Cancelling int      `json:"cancelling,omitempty"` // pending cancel requests
+	ID         uint64        `json:"id"`
+	Name       string        `json:"name"`
+	Parent     uint64        `json:"parent,omitempty"` // the task that created it; 0 if none
+	State      string        `json:"state"`            // "pending" (not started), "ready", "running" or "waiting"
+	Func       string        `json:"func"`             // the function the task runs
+	Site       string        `json:"site"`             // file:line where that function is defined
+	Waits      string        `json:"waits,omitempty"`  // what it waits on, while waiting
+	WaitsFor   []uint64      `json:"waits_for,omitempty"`
+	Waited     time.Duration `json:"waited_ns,omitempty"`  // how long it has waited, to within the watchdog's period (half SlowCallbackDuration) while the loop is busy
+	Cancelling int           `json:"cancelling,omitempty"` // pending cancel requests
 }
 
 // Snapshot is the state of a loop at one moment: see Loop.Snapshot.
@@ -79,6 +80,7 @@ func (l *Loop) snapshot() *Snapshot {
 		info.Func, info.Site = site[0], site[1]
 		if w := t.waitsOn(); w.what != "" {
 			info.Waits = w.describe()
+			info.Waited = max(0, s.Time-time.Duration(t.parkedAt))
 			for _, o := range w.on {
 				info.WaitsFor = append(info.WaitsFor, o.id)
 			}
@@ -178,6 +180,9 @@ func (s *Snapshot) PrintTree(w io.Writer) error {
 		line := fmt.Sprintf("%s%s%s (Task-%d) [%s]", prefix, branch, t.Name, t.ID, t.State)
 		if t.Waits != "" {
 			line += " awaits " + t.Waits
+			if t.Waited >= time.Millisecond {
+				line += " for " + t.Waited.Round(time.Millisecond).String()
+			}
 		}
 		if inCycle[t.ID] {
 			line += "  <- in a wait-for cycle"

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynciotest"
@@ -180,6 +181,38 @@ func BenchmarkSnapshot10000Tasks(b *testing.B) {
 		asyncio.Sleep(ctx, 0)
 		for b.Loop() {
 			asyncio.GetEventLoop().Snapshot(ctx)
+		}
+		ev.Set()
+		return nil, nil
+	})
+}
+
+// How long each task has waited, on virtual time: the record is the loop's
+// time at the park, read when the loop last looked at its clock.
+func TestSnapshotWaited(t *testing.T) {
+	asynciotest.Run(t, func(ctx context.Context) (any, error) {
+		var ev asyncio.Event
+		asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) { return nil, ev.Wait(ctx) }, "early")
+		asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			asyncio.Sleep(ctx, time.Second)
+			return nil, ev.Wait(ctx)
+		}, "late")
+		asyncio.Sleep(ctx, 1500*time.Millisecond)
+		snap, err := asyncio.GetEventLoop().Snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		got := map[string]time.Duration{}
+		for _, ti := range snap.Tasks {
+			got[ti.Name] = ti.Waited
+		}
+		if got["early"] != 1500*time.Millisecond || got["late"] != 500*time.Millisecond {
+			t.Errorf("waited: %v; want early 1.5s, late 500ms", got)
+		}
+		var b bytes.Buffer
+		snap.PrintTree(&b)
+		if !strings.Contains(b.String(), "awaits Event.Wait") || !strings.Contains(b.String(), "for 1.5s") {
+			t.Errorf("tree:\n%s", b.String())
 		}
 		ev.Set()
 		return nil, nil

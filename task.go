@@ -56,6 +56,7 @@ type task struct {
 
 	// Parking (park.go).
 	parkedOn aborter           // what the task waits on, and how to detach it on cancellation; non-nil only while parked
+	parkedAt int64             // Loop.coarseNow when it parked: how long it has waited, to within the watchdog's period
 	wakeErr  error             // the outcome handed over by wake, read once on resume
 	timer    timerheap.Timer   // the timer Sleep parks on; Value is this task
 	node     waitq.Node[*task] // this task's place in the one wait queue it is parked on

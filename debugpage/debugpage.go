@@ -129,6 +129,7 @@ func treeRows(s *asyncio.Snapshot) []row {
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"indent": func(d int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", d) },
+	"ms":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 }).Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{{.Refresh}}">
 <title>asyncio tasks</title>
@@ -145,9 +146,9 @@ th{background:#f4f4f4}.waiting{color:#8a5a00}.ready,.running{color:#0a6a0a}.cycl
 <span>timers: <b>{{.Snap.Timers}}</b></span><span>descriptors: <b>{{.Snap.FDs}}</b></span>
 <span>steps run: <b>{{.Snap.Steps}}</b></span><span>loop time: <b>{{.Snap.Time}}</b></span></p>
 {{if .Snap.Cycles}}<p class="err">wait-for cycles: {{range .Snap.Cycles}}{{.}} {{end}}</p>{{end}}
-<table id="tasks"><tr><th>task</th><th>id</th><th>state</th><th>waits on</th><th>function</th><th>defined at</th></tr>
+<table id="tasks"><tr><th>task</th><th>id</th><th>state</th><th>waits on</th><th>for</th><th>function</th><th>defined at</th></tr>
 {{range .Rows}}<tr class="{{if .InCycle}}cycle{{end}}" data-task="{{.Name}}"><td>{{indent .Depth}}{{.Name}}</td><td>{{.ID}}</td>
-<td class="{{.State}}">{{.State}}</td><td><code>{{.Waits}}</code></td><td><code>{{.Func}}</code></td><td><code>{{.Site}}</code></td></tr>
+<td class="{{.State}}">{{.State}}</td><td><code>{{.Waits}}</code></td><td>{{if .Waits}}{{ms .Waited}}{{end}}</td><td><code>{{.Func}}</code></td><td><code>{{.Site}}</code></td></tr>
 {{end}}</table>
 <h2>As text</h2><pre id="tree">{{.Text}}</pre>{{end}}
 <p><a href="tasks.json">tasks.json</a> · refreshes every {{.Refresh}} s</p>
