@@ -43,7 +43,9 @@ type Loop struct {
 	external    int              // operations running on other goroutines (ToThread, ...)
 	fds         map[int]*fdState // descriptors registered with the poller (io.go)
 	handler     ExceptionHandler
-	watch       *watchdog // while running with slow-step detection on (slowstep.go)
+	watch       *watchdog  // while running with slow-step detection on (slowstep.go)
+	slowSeen    []SlowStep // the latest slow steps reported, oldest first (at most maxSlowSeen)
+	slowCount   int        // slow steps reported since the loop was made
 	debug       bool
 	profLabels  bool              // SetProfileLabels (proflabels.go)
 	loopG       uintptr           // in debug mode: the goroutine running the loop (internal/gid)

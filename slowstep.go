@@ -212,6 +212,7 @@ func (l *Loop) reportSlow(r runnable) {
 		return // not this step's (stale, from a step whose end raced the capture)
 	}
 	e := &SlowStepError{Duration: time.Since(s.since), Stack: s.stack}
+	defer l.rememberSlow(e)
 	c := ExceptionContext{Err: e}
 	switch r := r.(type) {
 	case *task:
@@ -224,6 +225,24 @@ func (l *Loop) reportSlow(r runnable) {
 		c.Message = "callback " + e.Callback + " blocked the event loop"
 	}
 	l.callHandler(c)
+}
+
+// maxSlowSeen is how many slow steps a loop remembers for snapshots.
+const maxSlowSeen = 8
+
+// rememberSlow keeps the latest slow steps for Snapshot (and the debug
+// page), without their stacks.
+func (l *Loop) rememberSlow(e *SlowStepError) {
+	who := e.Task
+	if who == "" {
+		who = "callback " + e.Callback
+	}
+	if len(l.slowSeen) == maxSlowSeen {
+		copy(l.slowSeen, l.slowSeen[1:])
+		l.slowSeen = l.slowSeen[:maxSlowSeen-1]
+	}
+	l.slowSeen = append(l.slowSeen, SlowStep{Who: who, Duration: e.Duration, At: l.clock.Now()})
+	l.slowCount++
 }
 
 // callbackName finds the callback's function in the stack of the loop

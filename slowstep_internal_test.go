@@ -233,4 +233,7 @@ func TestSlowStepCaughtByWatchdogGoroutine(t *testing.T) {
 	if e.Duration < 20*time.Millisecond {
 		t.Errorf("Duration %v is under the threshold", e.Duration)
 	}
+	if snap := l.snapshot(); snap.SlowSteps != 1 || len(snap.LastSlowSteps) != 1 || snap.LastSlowSteps[0].Who != "blocker" {
+		t.Errorf("snapshot's slow steps: %d %+v", snap.SlowSteps, snap.LastSlowSteps)
+	}
 }

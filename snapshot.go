@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -37,6 +38,17 @@ type Snapshot struct {
 	Timers int           `json:"timers"` // sleeping tasks and scheduled callbacks
 	FDs    int           `json:"fds"`    // descriptors watched by the poller
 	Steps  uint64        `json:"steps"`  // steps run so far (a task's resumption or a callback)
+
+	SlowSteps     int        `json:"slow_steps"`          // slow steps reported so far (SetSlowCallbackDuration)
+	LastSlowSteps []SlowStep `json:"last_slow,omitempty"` // the latest of them, oldest first
+}
+
+// SlowStep is a slow step in a Snapshot: who ran it, for how long, and when
+// (loop time) it was reported.
+type SlowStep struct {
+	Who      string        `json:"who"`
+	Duration time.Duration `json:"duration_ns"`
+	At       time.Duration `json:"at_ns"`
 }
 
 // Snapshot returns the state of every unfinished task: its name, parent,
@@ -66,7 +78,8 @@ func (l *Loop) Snapshot(ctx context.Context) (*Snapshot, error) {
 // snapshot takes a Snapshot on the loop goroutine.
 func (l *Loop) snapshot() *Snapshot {
 	tasks := l.liveByAge()
-	s := &Snapshot{Time: l.clock.Now(), Ready: l.ready.Len(), Timers: l.timers.Len(), FDs: len(l.fds), Steps: l.steps.Load()}
+	s := &Snapshot{Time: l.clock.Now(), Ready: l.ready.Len(), Timers: l.timers.Len(), FDs: len(l.fds), Steps: l.steps.Load(),
+		SlowSteps: l.slowCount, LastSlowSteps: slices.Clone(l.slowSeen)}
 	sites := map[uintptr][2]string{} // many tasks run the same function: resolve it once
 	s.Tasks = make([]TaskInfo, 0, len(tasks))
 	for _, t := range tasks {

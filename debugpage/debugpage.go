@@ -145,6 +145,7 @@ th{background:#f4f4f4}.waiting{color:#8a5a00}.ready,.running{color:#0a6a0a}.cycl
 <p class="stats" id="stats"><span>tasks: <b>{{len .Snap.Tasks}}</b></span><span>ready: <b>{{.Snap.Ready}}</b></span>
 <span>timers: <b>{{.Snap.Timers}}</b></span><span>descriptors: <b>{{.Snap.FDs}}</b></span>
 <span>steps run: <b>{{.Snap.Steps}}</b></span><span>loop time: <b>{{.Snap.Time}}</b></span></p>
+<p id="slow">slow steps: <b>{{.Snap.SlowSteps}}</b>{{range .Snap.LastSlowSteps}} · {{.Who}} ran {{ms .Duration}} (at {{ms .At}}){{end}}</p>
 {{if .Snap.Cycles}}<p class="err">wait-for cycles: {{range .Snap.Cycles}}{{.}} {{end}}</p>{{end}}
 <table id="tasks"><tr><th>task</th><th>id</th><th>state</th><th>waits on</th><th>for</th><th>function</th><th>defined at</th></tr>
 {{range .Rows}}<tr class="{{if .InCycle}}cycle{{end}}" data-task="{{.Name}}"><td>{{indent .Depth}}{{.Name}}</td><td>{{.ID}}</td>
