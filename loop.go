@@ -48,6 +48,7 @@ type Loop struct {
 	slowCount   int        // slow steps reported since the loop was made
 	debug       bool
 	profLabels  bool              // SetProfileLabels (proflabels.go)
+	lag         *lagStats         // SetLagStats (lagstats.go): nil when off
 	loopG       uintptr           // in debug mode: the goroutine running the loop (internal/gid)
 	taskGs      map[*task]uintptr // in debug mode: the goroutine of each started, unfinished task
 	errOut      io.Writer
@@ -65,9 +66,9 @@ type Loop struct {
 	polling       atomic.Bool              // the loop is blocked in its poller
 	slow          atomic.Pointer[slowStep] // a slow step the watchdog caught, for the loop to report
 	slowThreshold atomic.Int64             // SetSlowCallbackDuration: 0 default, < 0 off
-	// coarseNow is the loop's time as last read: by fireTimers, after each
-	// blocking poll, and by the watchdog every half threshold while the loop
-	// is busy. A park records it (task.parkedAt) without reading the clock.
+	// coarseNow is the loop's time as last read: when a run starts, by
+	// fireTimers, after each blocking poll, and by the watchdog every half
+	// threshold while the loop is busy. A park records it (task.parkedAt) without reading the clock.
 	coarseNow atomic.Int64
 
 	// Loop goroutine only: simulation mode (simulate.go), nil unless package
@@ -265,6 +266,10 @@ func (l *Loop) fireTimers() {
 
 // runBatch is phase 4.
 func (l *Loop) runBatch() {
+	if l.lag != nil {
+		l.runBatchTimed()
+		return
+	}
 	for n := l.ready.Len(); n > 0; n-- {
 		r := l.ready.Pop()
 		l.steps.Add(1) // for the watchdog (slowstep.go)

@@ -184,6 +184,7 @@ func (l *Loop) runUntil(t *task) error {
 	}
 	defer l.running.Store(false)
 	defer l.startWatchdog()()
+	l.coarseNow.Store(int64(l.clock.Now())) // parks record it (task.parkedAt)
 	if l.debug {
 		l.loopG = gid.Current()
 	}

@@ -39,6 +39,11 @@ type Snapshot struct {
 	FDs    int           `json:"fds"`    // descriptors watched by the poller
 	Steps  uint64        `json:"steps"`  // steps run so far (a task's resumption or a callback)
 
+	// With SetLagStats(true): how long each step, and each batch (the steps
+	// of one iteration), kept the loop from its poller.
+	StepTimes  *Histogram `json:"step_times,omitempty"`
+	BatchTimes *Histogram `json:"batch_times,omitempty"`
+
 	SlowSteps     int        `json:"slow_steps"`          // slow steps reported so far (SetSlowCallbackDuration)
 	LastSlowSteps []SlowStep `json:"last_slow,omitempty"` // the latest of them, oldest first
 }
@@ -80,6 +85,10 @@ func (l *Loop) snapshot() *Snapshot {
 	tasks := l.liveByAge()
 	s := &Snapshot{Time: l.clock.Now(), Ready: l.ready.Len(), Timers: l.timers.Len(), FDs: len(l.fds), Steps: l.steps.Load(),
 		SlowSteps: l.slowCount, LastSlowSteps: slices.Clone(l.slowSeen)}
+	if l.lag != nil {
+		st, bt := l.lag.steps.histogram(), l.lag.batches.histogram()
+		s.StepTimes, s.BatchTimes = &st, &bt
+	}
 	sites := map[uintptr][2]string{} // many tasks run the same function: resolve it once
 	s.Tasks = make([]TaskInfo, 0, len(tasks))
 	for _, t := range tasks {

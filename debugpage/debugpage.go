@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,8 +129,9 @@ func treeRows(s *asyncio.Snapshot) []row {
 }
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"indent": func(d int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", d) },
-	"ms":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"indent":  func(d int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", d) },
+	"ms":      func(d time.Duration) string { return d.Round(time.Microsecond).String() },
+	"lagRows": lagRows,
 }).Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{{.Refresh}}">
 <title>asyncio tasks</title>
@@ -145,6 +147,10 @@ th{background:#f4f4f4}.waiting{color:#8a5a00}.ready,.running{color:#0a6a0a}.cycl
 <p class="stats" id="stats"><span>tasks: <b>{{len .Snap.Tasks}}</b></span><span>ready: <b>{{.Snap.Ready}}</b></span>
 <span>timers: <b>{{.Snap.Timers}}</b></span><span>descriptors: <b>{{.Snap.FDs}}</b></span>
 <span>steps run: <b>{{.Snap.Steps}}</b></span><span>loop time: <b>{{.Snap.Time}}</b></span></p>
+{{if .Snap.StepTimes}}<h2>Loop lag</h2><table id="lag"><tr><th>up to</th><th>steps</th><th>batches</th></tr>
+{{range lagRows .Snap}}<tr><td>{{.UpTo}}</td><td>{{.Steps}}</td><td>{{.Batches}}</td></tr>{{end}}</table>
+<p>longest step {{ms .Snap.StepTimes.Max}}, longest batch {{ms .Snap.BatchTimes.Max}}</p>
+{{else}}<p>Loop lag histograms: call <code>loop.SetLagStats(true)</code>.</p>{{end}}
 <p id="slow">slow steps: <b>{{.Snap.SlowSteps}}</b>{{range .Snap.LastSlowSteps}} · {{.Who}} ran {{ms .Duration}} (at {{ms .At}}){{end}}</p>
 {{if .Snap.Cycles}}<p class="err">wait-for cycles: {{range .Snap.Cycles}}{{.}} {{end}}</p>{{end}}
 <table id="tasks"><tr><th>task</th><th>id</th><th>state</th><th>waits on</th><th>for</th><th>function</th><th>defined at</th></tr>
@@ -155,3 +161,35 @@ th{background:#f4f4f4}.waiting{color:#8a5a00}.ready,.running{color:#0a6a0a}.cycl
 <p><a href="tasks.json">tasks.json</a> · refreshes every {{.Refresh}} s</p>
 </body></html>
 `))
+
+// lagRow is one line of the lag table: a bucket of both histograms.
+type lagRow struct {
+	UpTo           time.Duration
+	Steps, Batches uint64
+}
+
+func lagRows(s *asyncio.Snapshot) []lagRow {
+	rows := map[time.Duration]*lagRow{}
+	var order []time.Duration
+	for i, h := range []*asyncio.Histogram{s.StepTimes, s.BatchTimes} {
+		for _, b := range h.Buckets {
+			r := rows[b.UpTo]
+			if r == nil {
+				r = &lagRow{UpTo: b.UpTo}
+				rows[b.UpTo] = r
+				order = append(order, b.UpTo)
+			}
+			if i == 0 {
+				r.Steps = b.Count
+			} else {
+				r.Batches = b.Count
+			}
+		}
+	}
+	slices.Sort(order)
+	out := make([]lagRow, len(order))
+	for i, u := range order {
+		out[i] = *rows[u]
+	}
+	return out
+}

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func program(t *testing.T) (*asyncio.Loop, func()) {
 	t.Helper()
 	l := asyncio.NewEventLoop()
+	l.SetLagStats(true)
 	settled, stop := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
@@ -98,7 +99,8 @@ func TestJSONAndPage(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`data-task="supervisor"`, `data-task="holder"`, `data-task="blocked-writer"`, "held by holder", `http-equiv="refresh"`} {
+	for _, want := range []string{`data-task="supervisor"`, `data-task="holder"`, `data-task="blocked-writer"`, "held by holder",
+		`http-equiv="refresh"`, `<table id="lag">`, `id="slow"`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -165,7 +167,7 @@ func TestPageInChromium(t *testing.T) {
 	if p := os.Getenv("ASYNCIO_SCREENSHOT"); p != "" {
 		shot = p
 	}
-	if out, err := exec.Command(browser, append(flags, "--screenshot="+shot, "--window-size=1280,560", srv.URL+"/")...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(browser, append(flags, "--screenshot="+shot, "--window-size=1280,760", srv.URL+"/")...).CombinedOutput(); err != nil {
 		t.Fatalf("chromium --screenshot: %v\n%s", err, out)
 	}
 	if st, err := os.Stat(shot); err != nil || st.Size() == 0 {
