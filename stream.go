@@ -93,20 +93,21 @@ func (e *LimitOverrunError) Error() string {
 // sock is the connected socket a StreamReader and StreamWriter share. The
 // loop goroutine owns every field.
 type sock struct {
-	loop    *Loop
-	fd      int    // -1 once closed
-	network string // "tcp" or "unix", for errors
-	host    string // the host name OpenConnection was given: TLS's default ServerName
-	local   net.Addr
-	peer    net.Addr
-	closing bool          // StreamWriter.Close was called: reads and writes are refused
-	closed  Event         // set when fd has been closed
-	tls     *tls.Conn     // non-nil once a TLS handshake succeeded: data goes through it
-	raw     *tlsTransport // what tls reads and writes through
-	r       StreamReader
-	w       StreamWriter
-	streak  int  // reads in a row that found data without suspending (fairness)
-	drained bool // the last read was short: the socket was empty, so wait before reading again
+	loop       *Loop
+	fd         int    // -1 once closed
+	network    string // "tcp" or "unix", for errors
+	host       string // the host name OpenConnection was given: TLS's default ServerName
+	local      net.Addr
+	peer       net.Addr
+	closing    bool          // StreamWriter.Close was called: reads and writes are refused
+	closed     Event         // set when fd has been closed
+	tls        *tls.Conn     // non-nil once a TLS handshake succeeded: data goes through it
+	raw        *tlsTransport // what tls reads and writes through
+	r          StreamReader
+	w          StreamWriter
+	streak     int  // reads in a row that found data without suspending (fairness)
+	drained    bool // the last read was short: the socket was empty, so wait before reading again
+	closeAtEOF bool // a child's stdout or stderr (subprocess.go): the descriptor closes when the end is read
 
 	tlsLimits tlsLimits // the TLS handshake and shutdown timeouts the options gave
 }
@@ -188,6 +189,9 @@ func (s *sock) rawRead(ctx context.Context, p []byte) (int, error) {
 		n, err := sysRead(s.fd, p)
 		switch {
 		case err == nil && n == 0:
+			if s.closeAtEOF {
+				s.close() // nothing more can come: release the pipe
+			}
 			return 0, io.EOF
 		case err == nil:
 			s.drained = n < len(p)
