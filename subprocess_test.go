@@ -94,3 +94,44 @@ func TestSubprocessLinesKillAndCancel(t *testing.T) {
 		return nil
 	})
 }
+
+// A child killed while it writes: the reader gets the end of the stream,
+// not a hang, and the return code names SIGKILL. A child that closes its
+// stdout early: the reader sees the end at once, the child runs on.
+func TestSubprocessKilledMidWriteAndEarlyClose(t *testing.T) {
+	runStreams(t, func(ctx context.Context) error {
+		p, err := asyncio.CreateSubprocessExec(ctx, "yes", nil, asyncio.SubprocessOptions{Stdout: asyncio.Pipe})
+		if err != nil {
+			return err
+		}
+		if _, err := p.Stdout.ReadExactly(ctx, 1<<16); err != nil {
+			return err
+		}
+		p.Kill()
+		for {
+			if _, err := p.Stdout.Read(ctx, 1<<16); err != nil {
+				break // io.EOF once the pipe is drained
+			}
+		}
+		if code, err := p.Wait(ctx); code != -int(syscall.SIGKILL) || err != nil {
+			t.Errorf("killed mid-write: %d, %v", code, err)
+		}
+
+		p, err = asyncio.CreateSubprocessShell(ctx, "exec >&-; read x", asyncio.SubprocessOptions{Stdin: asyncio.Pipe, Stdout: asyncio.Pipe})
+		if err != nil {
+			return err
+		}
+		if out, err := p.Stdout.Read(ctx, -1); len(out) != 0 || err != nil {
+			t.Errorf("stdout closed early: %q, %v", out, err)
+		}
+		if _, done := p.ReturnCode(); done {
+			t.Error("the child exited before its stdin was closed")
+		}
+		p.Stdin.Write([]byte("go\n"))
+		p.Stdin.Close()
+		if code, err := p.Wait(ctx); code != 0 || err != nil {
+			t.Errorf("after stdin: %d, %v", code, err)
+		}
+		return nil
+	})
+}
