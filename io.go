@@ -84,7 +84,10 @@ func (l *Loop) ForgetFD(fd int) {
 		return
 	}
 	delete(l.fds, fd)
-	if !netsim.IsSim(fd) || l.net == nil {
+	switch {
+	case fd >= deviceFDBase && !netsim.IsSim(fd):
+		l.osFDs--
+	case !netsim.IsSim(fd) || l.net == nil:
 		l.poller.Control(fd, 0)
 		l.osFDs--
 	}
@@ -182,6 +185,11 @@ func (l *Loop) fdFor(fd int, callbacks bool) (*fdState, error) {
 	}
 	st := &fdState{fd: fd, callbacks: callbacks}
 	switch {
+	case fd >= deviceFDBase && !netsim.IsSim(fd):
+		if callbacks {
+			return nil, fmt.Errorf("asyncio: descriptor %d is a device stream's; AddReader/AddWriter watch only real descriptors", fd)
+		}
+		l.osFDs++ // a device's edges come from its Notify, possibly from another goroutine: never a deadlock
 	case netsim.IsSim(fd) && l.net != nil:
 		if callbacks {
 			return nil, fmt.Errorf("asyncio: descriptor %d is a simulated socket; AddReader/AddWriter watch only real descriptors", fd)

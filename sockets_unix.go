@@ -20,8 +20,11 @@ import (
 // allocates nothing); the others return *os.SyscallError.
 
 func sysRead(fd int, p []byte) (int, error) {
-	if netsim.IsSim(fd) {
-		return simRead(fd, p)
+	if fd >= deviceFDBase { // not the kernel's (device.go, sockets_sim.go)
+		if netsim.IsSim(fd) {
+			return simRead(fd, p)
+		}
+		return deviceRead(fd, p)
 	}
 	for {
 		n, err := unix.Read(fd, p)
@@ -39,8 +42,11 @@ func sysRead(fd int, p []byte) (int, error) {
 
 // sysWrite writes all of p, or as much as the socket takes before EAGAIN.
 func sysWrite(fd int, p []byte) (int, error) {
-	if netsim.IsSim(fd) {
-		return simWrite(fd, p)
+	if fd >= deviceFDBase {
+		if netsim.IsSim(fd) {
+			return simWrite(fd, p)
+		}
+		return deviceWrite(fd, p)
 	}
 	done := 0
 	for done < len(p) {
@@ -63,12 +69,18 @@ func sysClose(fd int) error {
 	if netsim.IsSim(fd) {
 		return os.NewSyscallError("close", simNet.Load().Close(fd))
 	}
+	if fd >= deviceFDBase {
+		return deviceClose(fd)
+	}
 	return os.NewSyscallError("close", unix.Close(fd))
 }
 
 func sysShutdownWrite(fd int) error {
 	if netsim.IsSim(fd) {
 		return simNet.Load().ShutdownWrite(fd)
+	}
+	if fd >= deviceFDBase {
+		return errors.New("asyncio: a device stream cannot half-close; use Close")
 	}
 	return unix.Shutdown(fd, unix.SHUT_WR)
 }
@@ -221,6 +233,9 @@ func isAddrUnavailable(err error) bool {
 func sysSockName(fd int, network string, peer bool) net.Addr {
 	if netsim.IsSim(fd) {
 		return simSockName(fd, peer)
+	}
+	if fd >= deviceFDBase {
+		return nil
 	}
 	get := unix.Getsockname
 	if peer {

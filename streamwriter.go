@@ -144,7 +144,9 @@ func (w *StreamWriter) flush(ctx context.Context) error {
 // CanWriteEOF reports whether WriteEOF is possible (writer.can_write_eof()):
 // true for TCP and Unix sockets, false under TLS and for OpenFile's streams
 // (a pipe ends with Close). Loop goroutine only.
-func (w *StreamWriter) CanWriteEOF() bool { return w.s.tls == nil && w.s.network != "file" }
+func (w *StreamWriter) CanWriteEOF() bool {
+	return w.s.tls == nil && w.s.network != "file" && w.s.network != "device"
+}
 
 // WriteEOF shuts down the sending side once the buffered bytes are sent
 // (writer.write_eof()): the peer reads the end of the stream and can still
@@ -153,7 +155,7 @@ func (w *StreamWriter) CanWriteEOF() bool { return w.s.tls == nil && w.s.network
 // does nothing. Loop goroutine only.
 func (w *StreamWriter) WriteEOF() error {
 	switch {
-	case w.s.network == "file":
+	case w.s.network == "file" || w.s.network == "device":
 		return errors.New("asyncio: StreamWriter.WriteEOF on a file stream (OpenFile); a pipe's reader sees the end when the writer closes: use Close")
 	case !w.CanWriteEOF():
 		return errors.New("asyncio: StreamWriter.WriteEOF on a TLS stream; TLS cannot half-close, use Close")
