@@ -68,7 +68,10 @@ func (e *memEnd) Close() error {
 	return nil
 }
 
-func (e *memEnd) Notify(fn func()) { e.in.notify = append(e.in.notify, fn); e.out.notify = append(e.out.notify, fn) }
+func (e *memEnd) Notify(fn func()) {
+	e.in.notify = append(e.in.notify, fn)
+	e.out.notify = append(e.out.notify, fn)
+}
 
 func memDuplex(capacity int) (a, b *memEnd) {
 	x, y := &memPipe{cap: capacity}, &memPipe{cap: capacity}
