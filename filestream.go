@@ -24,7 +24,9 @@ import (
 // other one's operations fail. f is closed at once (the streams hold a
 // duplicate of its descriptor, which is then the only one), so
 // StreamWriter.Close, after sending what is buffered, is the pipe reader's
-// end of file. On an error f is left open.
+// end of file. A pipe's read end closes its descriptor when the reader
+// reaches the end; to give it up earlier, call Close on the returned
+// writer (which is the stream's Close). On an error f is left open.
 //
 // A regular file or a directory cannot be watched (it is always "ready", and
 // epoll refuses it): OpenFile returns an error that says to read it with
@@ -39,17 +41,19 @@ func OpenFile(ctx context.Context, f *os.File) (*StreamReader, *StreamWriter, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("asyncio: OpenFile(%s): %w", f.Name(), err)
 	}
-	fd := -1
+	fd, fifo := -1, false
 	var opErr error
 	if err := rc.Control(func(raw uintptr) {
 		var st unix.Stat_t
 		if opErr = unix.Fstat(int(raw), &st); opErr != nil {
 			return
 		}
-		if mode := st.Mode & unix.S_IFMT; mode == unix.S_IFREG || mode == unix.S_IFDIR {
+		mode := st.Mode & unix.S_IFMT
+		if mode == unix.S_IFREG || mode == unix.S_IFDIR {
 			opErr = errNotPollable
 			return
 		}
+		fifo = mode == unix.S_IFIFO
 		fd, opErr = unix.Dup(int(raw))
 	}); err != nil {
 		return nil, nil, fmt.Errorf("asyncio: OpenFile(%s): %w", f.Name(), err)
@@ -68,6 +72,7 @@ func OpenFile(ctx context.Context, f *os.File) (*StreamReader, *StreamWriter, er
 	}
 	f.Close() // the duplicate is the descriptor now: the writer's Close ends the pipe
 	s := newSock(l, fd, "file", DefaultLimit)
+	s.closeAtEOF = fifo // nothing can follow a pipe's end: its descriptor closes there
 	return &s.r, &s.w, nil
 }
 

@@ -32,10 +32,10 @@ import (
 // main installs its own handler.
 func runStreams(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
+	checkFDs(t) // before the loop: its own descriptors are gone when Run returns
 	l := asyncio.NewEventLoop()
 	l.SetDebug(true)
 	t.Cleanup(func() { l.Close() })
-	checkFDs(t)
 	if streamNetwork != nil { // stream_sim_test.go: the same test on the simulated network
 		l.SetClock(asynciotest.NewClock())
 		asynciotest.UseNetwork(t, l, *streamNetwork)
