@@ -80,6 +80,7 @@ func OpenDevice(ctx context.Context, d Device) (*StreamReader, *StreamWriter, er
 		})
 	})
 	s := newSock(l, fd, "device", DefaultLimit)
+	l.own(s)
 	return &s.r, &s.w, nil
 }
 
@@ -134,4 +135,13 @@ func deviceClose(fd int) error {
 	}
 	delete(devices.m, fd)
 	return d.d.Close()
+}
+
+// own registers s to be closed with the loop (Loop.Close) if nobody closes
+// it first: a pipe or device stream left open must not outlive its loop.
+func (l *Loop) own(s *sock) {
+	if l.ownedStreams == nil {
+		l.ownedStreams = map[*sock]struct{}{}
+	}
+	l.ownedStreams[s] = struct{}{}
 }

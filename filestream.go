@@ -72,6 +72,7 @@ func OpenFile(ctx context.Context, f *os.File) (*StreamReader, *StreamWriter, er
 	}
 	f.Close() // the duplicate is the descriptor now: the writer's Close ends the pipe
 	s := newSock(l, fd, "file", DefaultLimit)
+	l.own(s)
 	s.closeAtEOF = fifo // nothing can follow a pipe's end: its descriptor closes there
 	return &s.r, &s.w, nil
 }

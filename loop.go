@@ -26,32 +26,33 @@ import (
 // runs the loop while it is not running.
 type Loop struct {
 	// Loop goroutine only.
-	ready       readyQueue     // tasks and callbacks to run, FIFO
-	flushq      []outFlusher   // writers with bytes to send before the next poll (writeflush.go)
-	spareFlushq []outFlusher   // flushq's previous backing array, reused
-	ctxWaits    []*ctxWait     // awaits watching a derived context (ctxwait.go)
-	timers      timerheap.Heap // sleeping tasks and CallLater handles
-	clock       Clock
-	poller      poll.Poller
-	events      []poll.Event // Wait's result buffer, reused
-	current     *task        // the task being resumed, or nil
-	unchecked   *task        // == current, but nil in debug mode: the awaits' fast path checks this
-	liveTasks   []*task      // unfinished tasks, in no order (liveByAge sorts them); task.liveIndex is the position
-	taskSeq     uint64
-	idle        []*coro.Coro     // finished coroutines kept for reuse
-	stopping    bool             // Stop was called: finish this iteration and return
-	external    int              // operations running on other goroutines (ToThread, ...)
-	fds         map[int]*fdState // descriptors registered with the poller (io.go)
-	handler     ExceptionHandler
-	watch       *watchdog  // while running with slow-step detection on (slowstep.go)
-	slowSeen    []SlowStep // the latest slow steps reported, oldest first (at most maxSlowSeen)
-	slowCount   int        // slow steps reported since the loop was made
-	debug       bool
-	profLabels  bool              // SetProfileLabels (proflabels.go)
-	lag         *lagStats         // SetLagStats (lagstats.go): nil when off
-	loopG       uintptr           // in debug mode: the goroutine running the loop (internal/gid)
-	taskGs      map[*task]uintptr // in debug mode: the goroutine of each started, unfinished task
-	errOut      io.Writer
+	ready        readyQueue     // tasks and callbacks to run, FIFO
+	flushq       []outFlusher   // writers with bytes to send before the next poll (writeflush.go)
+	spareFlushq  []outFlusher   // flushq's previous backing array, reused
+	ctxWaits     []*ctxWait     // awaits watching a derived context (ctxwait.go)
+	timers       timerheap.Heap // sleeping tasks and CallLater handles
+	clock        Clock
+	poller       poll.Poller
+	events       []poll.Event // Wait's result buffer, reused
+	current      *task        // the task being resumed, or nil
+	unchecked    *task        // == current, but nil in debug mode: the awaits' fast path checks this
+	liveTasks    []*task      // unfinished tasks, in no order (liveByAge sorts them); task.liveIndex is the position
+	taskSeq      uint64
+	idle         []*coro.Coro     // finished coroutines kept for reuse
+	stopping     bool             // Stop was called: finish this iteration and return
+	external     int              // operations running on other goroutines (ToThread, ...)
+	fds          map[int]*fdState // descriptors registered with the poller (io.go)
+	handler      ExceptionHandler
+	watch        *watchdog  // while running with slow-step detection on (slowstep.go)
+	slowSeen     []SlowStep // the latest slow steps reported, oldest first (at most maxSlowSeen)
+	slowCount    int        // slow steps reported since the loop was made
+	debug        bool
+	profLabels   bool               // SetProfileLabels (proflabels.go)
+	lag          *lagStats          // SetLagStats (lagstats.go): nil when off
+	ownedStreams map[*sock]struct{} // OpenFile's and OpenDevice's streams not yet closed: Close closes them
+	loopG        uintptr            // in debug mode: the goroutine running the loop (internal/gid)
+	taskGs       map[*task]uintptr  // in debug mode: the goroutine of each started, unfinished task
+	errOut       io.Writer
 
 	// Safe from any goroutine.
 	running atomic.Bool

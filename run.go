@@ -237,6 +237,9 @@ func (l *Loop) Close() error {
 		return nil
 	}
 	l.killLive()
+	for s := range l.ownedStreams { // pipes, terminals, devices, a child's streams: released with the loop
+		s.close()
+	}
 	l.removeSignalHandlers()
 	l.inboxMu.Lock() // after this no post is accepted (post checks closed under the lock)
 	l.inbox = nil

@@ -136,6 +136,7 @@ func (s *sock) close() error {
 	}
 	fd := s.fd
 	s.fd = -1
+	delete(s.loop.ownedStreams, s)
 	s.loop.ForgetFD(fd)
 	err := sysClose(fd)
 	s.closed.Set()

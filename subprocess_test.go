@@ -135,3 +135,18 @@ func TestSubprocessKilledMidWriteAndEarlyClose(t *testing.T) {
 		return nil
 	})
 }
+
+// A child's pipes nobody read to the end, and a pipe stream nobody closed,
+// are closed with the loop: Run leaves no descriptor behind (runStreams
+// counts them) and no zombie (the reaper hands over to a goroutine).
+func TestSubprocessUnreadPipesClosedWithLoop(t *testing.T) {
+	runStreams(t, func(ctx context.Context) error {
+		p, err := asyncio.CreateSubprocessExec(ctx, "echo", []string{"never read"},
+			asyncio.SubprocessOptions{Stdin: asyncio.Pipe, Stdout: asyncio.Pipe, Stderr: asyncio.Pipe})
+		if err != nil {
+			return err
+		}
+		_, err = p.Wait(ctx) // exits; its stdout is left unread, its stdin open
+		return err
+	})
+}
