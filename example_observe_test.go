@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -107,4 +109,24 @@ func ExampleLoop_Snapshot() {
 	// main running -
 	// consumer waiting Queue.Get
 	// ticker waiting Sleep
+}
+
+// Errors nobody awaits, logged through log/slog with the task's name (and
+// the stack of a panic) as attributes.
+func ExampleSlogExceptionHandler() {
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: noTime}))
+	asyncio.NewEventLoop().SetExceptionHandler(asyncio.SlogExceptionHandler(logger))
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		asyncio.CreateTask(ctx, func(ctx context.Context) (any, error) {
+			return nil, errors.New("disk full")
+		}, "saver")
+		return nil, asyncio.Sleep(ctx, time.Millisecond)
+	})
+	// Output: level=ERROR msg="asyncio: Task exception was never retrieved" task=saver error="disk full"
 }

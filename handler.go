@@ -30,8 +30,13 @@ func (l *Loop) GetExceptionHandler() ExceptionHandler { return l.handler }
 
 // DefaultExceptionHandler writes c to standard error: the message, the task,
 // and the error with its stack if it is a panic
-// (loop.default_exception_handler). Loop goroutine only.
+// (loop.default_exception_handler). A peer's reset (an error matching
+// syscall.ECONNRESET or EPIPE) is an ordinary event on a network, not a
+// program error, and is not written. Loop goroutine only.
 func (l *Loop) DefaultExceptionHandler(c ExceptionContext) {
+	if isPeerReset(c.Err) {
+		return
+	}
 	msg := c.Message
 	if msg == "" {
 		msg = "Unhandled error in event loop"
