@@ -1,0 +1,160 @@
+package asynchttp_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"testing"
+
+	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/asynchttp"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// serve runs a loop with the handler in the background and calls client
+// with the base URL; the loop stops when client returns.
+func serve(t *testing.T, h http.Handler, client func(base string)) {
+	t.Helper()
+	asyncio.NewEventLoop().SetExceptionHandler(func(*asyncio.Loop, asyncio.ExceptionContext) {}) // the panic test's report
+	ready, stop := make(chan string), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+			srv, err := (&asynchttp.Server{Handler: h}).ListenAndServe(ctx, "127.0.0.1", 0)
+			if err != nil {
+				return nil, err
+			}
+			ready <- fmt.Sprintf("http://127.0.0.1:%d", srv.Port())
+			_, _, err = asyncio.Recv(ctx, stop)
+			srv.Close()
+			srv.CloseClients()
+			return nil, err
+		})
+		done <- err
+	}()
+	base := <-ready
+	client(base)
+	close(stop)
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+}
+
+// The handlers share a counter with no mutex: one loop.
+func app() http.Handler {
+	mux := http.NewServeMux()
+	hits := 0
+	mux.HandleFunc("/hit", func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		fmt.Fprintf(w, "hits=%d", hits)
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Write([]byte(strings.ToUpper(string(body))))
+	})
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		for i := range 3 {
+			fmt.Fprintf(w, "part %d\n", i)
+			w.(http.Flusher).Flush()
+			asyncio.Sleep(r.Context(), 0) // a handler can await
+		}
+	})
+	mux.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) { panic("handler bug") })
+	return mux
+}
+
+func get(t *testing.T, c *http.Client, url string) (string, *http.Response) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(b), resp
+}
+
+// net/http's client against the server: keep-alive reuses the connection,
+// bodies both ways, a streamed (chunked) response, HEAD, a panic's 500.
+func TestWithNetHTTPClient(t *testing.T) {
+	serve(t, app(), func(base string) {
+		c := &http.Client{}
+		defer c.CloseIdleConnections()
+		reused := 0
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+			if i.Reused {
+				reused++
+			}
+		}}
+		for i := 1; i <= 3; i++ {
+			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", base+"/hit", nil)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != fmt.Sprintf("hits=%d", i) || resp.ContentLength != int64(len(b)) {
+				t.Errorf("GET /hit: %q (length %d)", b, resp.ContentLength)
+			}
+		}
+		if reused != 2 {
+			t.Errorf("keep-alive: %d of 3 requests reused the connection, want 2", reused)
+		}
+		resp, err := c.Post(base+"/echo", "text/plain", strings.NewReader("shout"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "SHOUT" {
+			t.Errorf("POST /echo: %q", b)
+		}
+		body, resp := get(t, c, base+"/stream")
+		if body != "part 0\npart 1\npart 2\n" || len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
+			t.Errorf("GET /stream: %q, %v", body, resp.TransferEncoding)
+		}
+		resp, err = c.Head(base + "/hit")
+		if err != nil || resp.StatusCode != 200 || resp.ContentLength <= 0 {
+			t.Errorf("HEAD: %v %+v", err, resp)
+		}
+		resp.Body.Close()
+		if _, resp := get(t, c, base+"/panic"); resp.StatusCode != 500 {
+			t.Errorf("panic: status %d", resp.StatusCode)
+		}
+		if body, _ := get(t, c, base+"/hit"); !strings.HasPrefix(body, "hits=") {
+			t.Errorf("after a panic the server should go on: %q", body)
+		}
+	})
+}
+
+// Ambiguous framing (two different Content-Lengths) is refused with 400 and
+// the connection closed: the request smuggled behind it is never answered.
+func TestSmugglingRefused(t *testing.T) {
+	serve(t, app(), func(base string) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprint(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 9\r\n\r\nABCDGET /hit HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 400 {
+			t.Errorf("status %d (%s), want 400", resp.StatusCode, rest)
+		}
+		if more, _ := io.ReadAll(c); len(more) != 0 {
+			t.Errorf("the smuggled request was answered: %q", more)
+		}
+	})
+}
