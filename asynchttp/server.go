@@ -14,11 +14,11 @@
 // This package is the server's first part: keep-alive and pipelining,
 // chunked bodies both ways, HEAD, Flusher, a header size limit, read-header
 // and idle timeouts, a panicking handler's 500 (reported with its stack)
-// are here; graceful shutdown is the asyncio.Server's (Shutdown). Not yet:
-// closing after a request with both Content-Length and Transfer-Encoding
-// (net/http's reader keeps the Transfer-Encoding, as net/http's server does,
-// but RFC 9112 asks to close), a write timeout, 100-continue, a client and
-// WebSockets.
+// are here, and a request with both Content-Length and Transfer-Encoding is
+// served by the latter and then closes the connection (RFC 9112 §6.1), so
+// nothing can be smuggled behind it; graceful shutdown is the
+// asyncio.Server's (Shutdown). Not yet: a write timeout, body size limits,
+// 100-continue, a client and WebSockets.
 package asynchttp
 
 import (
@@ -61,7 +61,8 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 	if limit <= 0 {
 		limit = http.DefaultMaxHeaderBytes
 	}
-	lr := &io.LimitedReader{R: src, N: int64(limit)}
+	rec := &recorder{r: src}
+	lr := &io.LimitedReader{R: rec, N: int64(limit)}
 	br := bufio.NewReaderSize(lr, 4096)
 	first := true
 	for {
@@ -74,6 +75,8 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			return nil // closed, timed out or cancelled while idle: nothing to answer
 		}
 		lr.N = int64(limit) + int64(br.Buffered())
+		pending, _ := br.Peek(br.Buffered()) // a pipelined request may be here already
+		rec.start(pending)
 		var req *http.Request
 		err := within(ctx, src, orDefault(s.ReadHeaderTimeout, 10*time.Second), func() (err error) {
 			req, err = http.ReadRequest(br)
@@ -91,11 +94,13 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		}
 		lr.N = 1 << 62 // the body is limited by its own framing
 		first = false
+		mustClose := len(req.TransferEncoding) > 0 && rec.sawContentLength()
+		rec.stop()
 		req = req.WithContext(ctx)
 		if a := w.GetExtraInfo("peername"); a != nil {
 			req.RemoteAddr = fmt.Sprint(a)
 		}
-		resp := &response{w: w, req: req, header: http.Header{}, contentLength: -1}
+		resp := &response{w: w, req: req, header: http.Header{}, contentLength: -1, closeAfter: mustClose}
 		if !s.serve(ctx, resp) {
 			return nil
 		}
@@ -307,3 +312,43 @@ func bodyAllowed(status int) bool {
 }
 
 var _ http.Flusher = (*response)(nil)
+
+// recorder keeps the bytes of a request's head as they are read, because
+// net/http's ReadRequest drops a Content-Length that a Transfer-Encoding
+// overrides: such a request is served by its Transfer-Encoding (as net/http
+// does), and then, as RFC 9112 section 6.1 requires, the connection closes,
+// so nothing smuggled behind it is read.
+type recorder struct {
+	r   io.Reader
+	buf []byte
+	on  bool
+}
+
+const maxRecorded = 64 << 10
+
+func (rc *recorder) Read(p []byte) (int, error) {
+	n, err := rc.r.Read(p)
+	if rc.on && len(rc.buf) < maxRecorded {
+		rc.buf = append(rc.buf, p[:n]...)
+	}
+	return n, err
+}
+
+func (rc *recorder) start(pending []byte) { rc.buf, rc.on = append(rc.buf[:0], pending...), true }
+func (rc *recorder) stop()                { rc.on = false }
+
+// sawContentLength reports whether the recorded head has a Content-Length
+// header; a head too long to record counts as having one (closing is
+// always safe).
+func (rc *recorder) sawContentLength() bool {
+	end := bytes.Index(rc.buf, []byte("\r\n\r\n"))
+	if end < 0 {
+		return true
+	}
+	for _, line := range bytes.Split(rc.buf[:end], []byte("\n")) {
+		if len(line) >= 15 && strings.EqualFold(string(line[:15]), "content-length:") {
+			return true
+		}
+	}
+	return false
+}

@@ -158,3 +158,29 @@ func TestSmugglingRefused(t *testing.T) {
 		}
 	})
 }
+
+// Content-Length and Transfer-Encoding together: served by the
+// Transfer-Encoding, as net/http does, and then the connection closes (RFC
+// 9112 section 6.1), so the request smuggled behind it is never answered.
+func TestLengthAndChunkedClosesAfter(t *testing.T) {
+	serve(t, app(), func(base string) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprint(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\nGET /hit HTTP/1.1\r\nHost: x\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "HI" || !resp.Close {
+			t.Errorf("got %d %q close=%v; want 200 \"HI\" and Connection: close", resp.StatusCode, body, resp.Close)
+		}
+		if more, _ := io.ReadAll(br); len(more) != 0 {
+			t.Errorf("the smuggled request was answered: %q", more)
+		}
+	})
+}
