@@ -17,8 +17,8 @@
 // are here, and a request with both Content-Length and Transfer-Encoding is
 // served by the latter and then closes the connection (RFC 9112 §6.1), so
 // nothing can be smuggled behind it; graceful shutdown is the
-// asyncio.Server's (Shutdown). Not yet: a write timeout, body size limits,
-// 100-continue, a client and WebSockets.
+// asyncio.Server's (Shutdown); MaxBodyBytes limits request bodies. Not yet:
+// a write timeout, 100-continue, a client and WebSockets.
 package asynchttp
 
 import (
@@ -43,6 +43,7 @@ type Server struct {
 	MaxHeaderBytes    int           // request line and headers; 0: http.DefaultMaxHeaderBytes (1 MiB)
 	ReadHeaderTimeout time.Duration // to read a request's headers once it began; 0: 10 s
 	IdleTimeout       time.Duration // a kept-alive connection's wait for the next request; 0: 2 min
+	MaxBodyBytes      int64         // a request body's limit: reads past it fail with *http.MaxBytesError, the connection closes; 0: none
 }
 
 // ListenAndServe starts serving on host:port and returns the listening
@@ -101,6 +102,9 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			req.RemoteAddr = fmt.Sprint(a)
 		}
 		resp := &response{w: w, req: req, header: http.Header{}, contentLength: -1, closeAfter: mustClose}
+		if s.MaxBodyBytes > 0 {
+			req.Body = &maxBody{ReadCloser: req.Body, left: s.MaxBodyBytes, limit: s.MaxBodyBytes, resp: resp}
+		}
 		if !s.serve(ctx, resp) {
 			return nil
 		}
@@ -351,4 +355,30 @@ func (rc *recorder) sawContentLength() bool {
 		}
 	}
 	return false
+}
+
+// maxBody is http.MaxBytesReader for this server: past the limit reads fail
+// with *http.MaxBytesError, and since the rest of the body stays unread the
+// connection closes after the response.
+type maxBody struct {
+	io.ReadCloser
+	left, limit int64
+	resp        *response
+}
+
+func (m *maxBody) Read(p []byte) (int, error) {
+	if m.left < 0 {
+		return 0, &http.MaxBytesError{Limit: m.limit}
+	}
+	if int64(len(p)) > m.left+1 {
+		p = p[:m.left+1]
+	}
+	n, err := m.ReadCloser.Read(p)
+	if int64(n) > m.left {
+		n, m.left = int(m.left), -1
+		m.resp.closeAfter = true
+		return n, &http.MaxBytesError{Limit: m.limit}
+	}
+	m.left -= int64(n)
+	return n, err
 }

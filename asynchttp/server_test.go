@@ -3,6 +3,7 @@ package asynchttp_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,12 +23,17 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // with the base URL; the loop stops when client returns.
 func serve(t *testing.T, h http.Handler, client func(base string)) {
 	t.Helper()
+	serveWith(t, &asynchttp.Server{Handler: h}, client)
+}
+
+func serveWith(t *testing.T, srvConf *asynchttp.Server, client func(base string)) {
+	t.Helper()
 	asyncio.NewEventLoop().SetExceptionHandler(func(*asyncio.Loop, asyncio.ExceptionContext) {}) // the panic test's report
 	ready, stop := make(chan string), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
-			srv, err := (&asynchttp.Server{Handler: h}).ListenAndServe(ctx, "127.0.0.1", 0)
+			srv, err := srvConf.ListenAndServe(ctx, "127.0.0.1", 0)
 			if err != nil {
 				return nil, err
 			}
@@ -182,5 +188,38 @@ func TestLengthAndChunkedClosesAfter(t *testing.T) {
 		if more, _ := io.ReadAll(br); len(more) != 0 {
 			t.Errorf("the smuggled request was answered: %q", more)
 		}
+	})
+}
+
+// A body over MaxBodyBytes: the handler's read fails with
+// *http.MaxBytesError and the connection closes after the answer.
+func TestMaxBodyBytes(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		fmt.Fprint(w, "fine")
+	})
+	serveWith(t, &asynchttp.Server{Handler: h, MaxBodyBytes: 10}, func(base string) {
+		resp, err := http.Post(base+"/", "text/plain", strings.NewReader("small"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("small body: %d", resp.StatusCode)
+		}
+		resp, err = http.Post(base+"/", "text/plain", strings.NewReader(strings.Repeat("x", 100)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close {
+			t.Errorf("big body: %d, close=%v", resp.StatusCode, resp.Close)
+		}
+		http.DefaultClient.CloseIdleConnections()
 	})
 }
