@@ -161,12 +161,25 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // phaseReader is the io.Reader under the bufio.Reader: it reads the stream
 // with the context of the current phase, so a timeout bounds that phase.
+// A failed read (a timeout, a reset) fails every later one too: net/http's
+// header reader ignores some errors from Peek and reads again, and a read
+// after a phase's timeout must not wait.
 type phaseReader struct {
-	r   *asyncio.StreamReader
-	ctx context.Context
+	r      *asyncio.StreamReader
+	ctx    context.Context
+	failed error
 }
 
-func (p *phaseReader) Read(b []byte) (int, error) { return p.r.ReadInto(p.ctx, b) }
+func (p *phaseReader) Read(b []byte) (int, error) {
+	if p.failed != nil {
+		return 0, p.failed
+	}
+	n, err := p.r.ReadInto(p.ctx, b)
+	if err != nil && err != io.EOF {
+		p.failed = err
+	}
+	return n, err
+}
 
 // within runs f with src reading under a Timeout of d.
 func within(ctx context.Context, src *phaseReader, d time.Duration, f func() error) error {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynchttp"
@@ -221,5 +222,29 @@ func TestMaxBodyBytes(t *testing.T) {
 			t.Errorf("big body: %d, close=%v", resp.StatusCode, resp.Close)
 		}
 		http.DefaultClient.CloseIdleConnections()
+	})
+}
+
+// A slowloris client (headers begun, never finished) is dropped after
+// ReadHeaderTimeout, and meanwhile others are served.
+func TestSlowlorisTimesOut(t *testing.T) {
+	serveWith(t, &asynchttp.Server{Handler: app(), ReadHeaderTimeout: 50 * time.Millisecond}, func(base string) {
+		slow, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer slow.Close()
+		fmt.Fprint(slow, "GET /hit HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+		c := &http.Client{}
+		defer c.CloseIdleConnections()
+		if body, _ := get(t, c, base+"/hit"); !strings.HasPrefix(body, "hits=") {
+			t.Errorf("another client while one is slow: %q", body)
+		}
+		// Read returns when the server closes the connection (an error here
+		// means the server never did; the deadline only keeps a failure short).
+		slow.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if n, err := slow.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Errorf("the slow client was not dropped: %d, %v", n, err)
+		}
 	})
 }
