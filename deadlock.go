@@ -58,24 +58,13 @@ func (e *DeadlockError) name(id uint64) string {
 // maxCycles bounds the cycles a report lists.
 const maxCycles = 10
 
-func newDeadlockError(tasks []*task) *DeadlockError {
-	e := &DeadlockError{}
-	edges := map[uint64][]uint64{}
-	var ids []uint64
-	for _, t := range tasks {
-		ids = append(ids, t.id)
-		w := t.waitsOn()
-		d := DeadlockedTask{ID: t.id, Name: t.Name()}
-		if w.what != "" {
-			d.Waits = w.describe()
-		}
-		for _, o := range w.on {
-			d.WaitsFor = append(d.WaitsFor, o.id)
-		}
-		edges[t.id] = d.WaitsFor
-		e.Tasks = append(e.Tasks, d)
+// newDeadlockError reports the loop's tasks from a snapshot: the same waits
+// and cycles a Snapshot shows.
+func newDeadlockError(snap *Snapshot) *DeadlockError {
+	e := &DeadlockError{Cycles: snap.Cycles}
+	for _, t := range snap.Tasks {
+		e.Tasks = append(e.Tasks, DeadlockedTask{ID: t.ID, Name: t.Name, Waits: t.Waits, WaitsFor: t.WaitsFor})
 	}
-	e.Cycles = findCycles(ids, edges)
 	return e
 }
 

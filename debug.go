@@ -89,5 +89,5 @@ func (l *Loop) checkInvariants() {
 // deadlockError describes a loop with a virtual clock where every task waits
 // and nothing (no timer, descriptor or other goroutine) can wake any of them.
 func (l *Loop) deadlockError() error {
-	return newDeadlockError(l.liveByAge())
+	return newDeadlockError(l.snapshot())
 }

@@ -74,16 +74,10 @@ func (l *Loop) SetLagStats(on bool) {
 func (l *Loop) runBatchTimed() {
 	batchStart := l.clock.Now()
 	for n := l.ready.Len(); n > 0; n-- {
-		r := l.ready.Pop()
-		l.steps.Add(1)
 		start := l.clock.Now()
-		r.step()
-		if l.lag == nil { // a step turned the stats off
-			continue
-		}
-		l.lag.steps.add(l.clock.Now() - start)
-		if l.slow.Load() != nil {
-			l.reportSlow(r)
+		l.runStep(l.ready.Pop())
+		if l.lag != nil { // a step may turn the stats off
+			l.lag.steps.add(l.clock.Now() - start)
 		}
 	}
 	if l.lag != nil {

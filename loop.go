@@ -111,10 +111,9 @@ func newLoop() *Loop {
 //     one system call each, before the loop polls again.
 func (l *Loop) runOnce() error {
 	// Each phase is skipped with one cheap test when it has nothing to do, so
-	// an iteration that only resumes a yielding task costs a few loads.
-	if l.sim != nil {
-		return l.runOnceSim() // simulation mode (simulate.go)
-	}
+	// an iteration that only resumes a yielding task costs a few loads. In
+	// simulation mode (simulate.go) phases 3 and 4 draw their open choices
+	// from the Sim.
 	if l.ready.Len() == 0 || l.osFDs > 0 || l.stopping {
 		if err := l.poll(); err != nil {
 			return err
@@ -158,16 +157,13 @@ func (l *Loop) poll() error {
 				timeout = 0
 			}
 		}
-		if timeout != 0 {
-			l.polling.Store(true)
+		blocking := timeout != 0
+		if blocking {
+			l.polling.Store(true) // the watchdog sleeps meanwhile (slowstep.go)
 		}
 		events, err := l.poller.Wait(timeout, l.events)
-		if timeout != 0 {
-			l.polling.Store(false)
-			l.coarseNow.Store(int64(l.clock.Now())) // after a blocking wait: the next parks' time
-			if l.watch != nil {
-				l.watch.polled()
-			}
+		if blocking {
+			l.polled()
 		}
 		if err != nil {
 			return err
@@ -181,6 +177,16 @@ func (l *Loop) poll() error {
 		l.clock.(VirtualClock).Jump(jump)
 	}
 	return nil
+}
+
+// polled is the end of a blocking wait: the watchdog may look again, and the
+// time is read for the parks that follow (task.parkedAt).
+func (l *Loop) polled() {
+	l.polling.Store(false)
+	l.coarseNow.Store(int64(l.clock.Now()))
+	if l.watch != nil {
+		l.watch.polled()
+	}
 }
 
 // pollTimeout decides how long phase 1 may block: 0 if anything is ready,
@@ -246,6 +252,10 @@ func (l *Loop) drainInbox() {
 
 // fireTimers is phase 3. The clock is read only if a timer is queued.
 func (l *Loop) fireTimers() {
+	if l.sim != nil {
+		l.fireTimersSim()
+		return
+	}
 	now := int64(l.clock.Now())
 	l.coarseNow.Store(now)
 	for {
@@ -267,21 +277,41 @@ func (l *Loop) fireTimers() {
 
 // runBatch is phase 4.
 func (l *Loop) runBatch() {
-	if l.lag != nil {
-		l.runBatchTimed()
-		return
+	switch {
+	case l.sim != nil:
+		l.runBatchSim() // the order drawn from the Sim (simulate.go)
+	case l.lag != nil:
+		l.runBatchTimed() // every step timed (lagstats.go)
+	default:
+		// runStep, expanded by hand: it is too big to inline, and a call
+		// per step costs Sleep(0) 7% (benchstat).
+		for n := l.ready.Len(); n > 0; n-- {
+			r := l.ready.Pop()
+			l.steps.Add(1)
+			if t, ok := r.(*task); ok {
+				t.step() // the common case, called directly
+			} else {
+				r.step()
+			}
+			if l.slow.Load() != nil {
+				l.reportSlow(r)
+			}
+		}
 	}
-	for n := l.ready.Len(); n > 0; n-- {
-		r := l.ready.Pop()
-		l.steps.Add(1) // for the watchdog (slowstep.go)
-		if t, ok := r.(*task); ok {
-			t.step() // the common case, called directly
-		} else {
-			r.step()
-		}
-		if l.slow.Load() != nil {
-			l.reportSlow(r)
-		}
+}
+
+// runStep is one step of phase 4 in the simulated and timed batches (the
+// plain batch expands it): the count the watchdog watches (slowstep.go), the
+// step, and the report of a step the watchdog caught.
+func (l *Loop) runStep(r runnable) {
+	l.steps.Add(1)
+	if t, ok := r.(*task); ok {
+		t.step() // the common case, called directly
+	} else {
+		r.step()
+	}
+	if l.slow.Load() != nil {
+		l.reportSlow(r)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 // Simulation mode. Package asynciotest installs a *sim.Sim on a loop that
 // has a virtual clock (internal/sim.Install); from then on the loop runs
-// runOnceSim instead of runOnce, and every choice asyncio leaves open is
+// the simulation variants of phases 3 and 4, and every choice asyncio leaves open is
 // drawn from the Sim's seeded source:
 //
 //   - the order of the batch ready at the start of phase 4 (tasks may run in
@@ -33,8 +33,8 @@ import (
 // (simulate_tothread.go).
 // Everything the loop does is recorded in the Sim's trace.
 //
-// With no Sim (l.sim == nil, the default) none of this code runs: runOnce
-// and the fast path test l.sim once per iteration.
+// With no Sim (l.sim == nil, the default) none of this code runs:
+// fireTimers and runBatch test l.sim once each.
 
 func init() {
 	sim.Install = func(loop any, s *sim.Sim) {
@@ -66,30 +66,6 @@ type simState struct {
 type simTimer struct {
 	when int64
 	v    any
-}
-
-// runOnceSim is runOnce in simulation mode: the same phases, with the open
-// choices drawn from the Sim.
-func (l *Loop) runOnceSim() error {
-	if l.ready.Len() == 0 || l.osFDs > 0 || l.stopping {
-		if err := l.poll(); err != nil {
-			return err
-		}
-	}
-	if l.pending.Load() {
-		l.drainInbox()
-	}
-	if l.timers.Len() > 0 {
-		l.fireTimersSim()
-	}
-	l.runBatchSim()
-	if len(l.flushq) > 0 {
-		l.flushWrites()
-	}
-	if l.debug {
-		l.checkInvariants()
-	}
-	return nil
 }
 
 // fireTimersSim is phase 3: due timers fire in deadline order, equal
@@ -160,8 +136,7 @@ func (l *Loop) runBatchSim() {
 			if !h.cancelled {
 				l.simRecord(sim.Call, 0, handleName(h), 0)
 			}
-			l.steps.Add(1)
-			r.step()
+			l.runStep(r)
 			continue
 		}
 		if !t.granted && t.state != stateDone {
@@ -176,8 +151,7 @@ func (l *Loop) runBatchSim() {
 			l.simRecord(sim.Limit, 0, "the run took too many steps; stopping the loop", 0)
 			l.Stop()
 		}
-		l.steps.Add(1)
-		t.step()
+		l.runStep(t)
 		if t.state == stateReady {
 			t.granted = false // it yielded: its next resumption grants nothing
 		}

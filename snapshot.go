@@ -169,27 +169,69 @@ func (s *Snapshot) PrintTasks(w io.Writer) error {
 // `python -m asyncio pstree`; tasks in a wait-for cycle are marked, and the
 // cycles listed at the end.
 func (s *Snapshot) PrintTree(w io.Writer) error {
-	byID := map[uint64]*TaskInfo{}
-	children := map[uint64][]*TaskInfo{}
+	var b strings.Builder
+	for _, l := range s.Tree() {
+		t := l.Task
+		line := fmt.Sprintf("%s%s (Task-%d) [%s]", l.Indent, t.Name, t.ID, t.State)
+		if t.Waits != "" {
+			line += " awaits " + t.Waits
+			if t.Waited >= time.Millisecond {
+				line += " for " + t.Waited.Round(time.Millisecond).String()
+			}
+		}
+		if l.InCycle {
+			line += "  <- in a wait-for cycle"
+		}
+		b.WriteString(line + "\n")
+	}
+	name := map[uint64]string{}
+	for _, t := range s.Tasks {
+		name[t.ID] = t.Name
+	}
+	for _, c := range s.Cycles {
+		b.WriteString("cycle:")
+		for _, id := range c {
+			b.WriteString(" " + name[id] + " ->")
+		}
+		b.WriteString(" " + name[c[0]] + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// TreeLine is one task in Snapshot.Tree.
+type TreeLine struct {
+	Task    *TaskInfo
+	Depth   int    // 0 for a root
+	Indent  string // the tree's drawing before the task: "│   ├── "
+	InCycle bool   // the task is in a wait-for cycle
+}
+
+// Tree orders the tasks as a tree, depth first: each under the task that
+// created it, a task whose creator has finished as a root. PrintTree and
+// the debug page draw it.
+func (s *Snapshot) Tree() []TreeLine {
+	known := map[uint64]bool{}
 	inCycle := map[uint64]bool{}
 	for _, c := range s.Cycles {
 		for _, id := range c {
 			inCycle[id] = true
 		}
 	}
-	for i := range s.Tasks {
-		byID[s.Tasks[i].ID] = &s.Tasks[i]
+	for _, t := range s.Tasks {
+		known[t.ID] = true
 	}
+	children := map[uint64][]*TaskInfo{}
 	var roots []*TaskInfo
 	for i := range s.Tasks {
 		t := &s.Tasks[i]
-		if _, ok := byID[t.Parent]; ok {
+		if known[t.Parent] {
 			children[t.Parent] = append(children[t.Parent], t)
 		} else {
 			roots = append(roots, t)
 		}
 	}
-	var b strings.Builder
+	var out []TreeLine
 	var walk func(t *TaskInfo, prefix string, last bool, depth int)
 	walk = func(t *TaskInfo, prefix string, last bool, depth int) {
 		branch, next := "├── ", "│   "
@@ -199,17 +241,7 @@ func (s *Snapshot) PrintTree(w io.Writer) error {
 		if depth == 0 {
 			branch, next = "", ""
 		}
-		line := fmt.Sprintf("%s%s%s (Task-%d) [%s]", prefix, branch, t.Name, t.ID, t.State)
-		if t.Waits != "" {
-			line += " awaits " + t.Waits
-			if t.Waited >= time.Millisecond {
-				line += " for " + t.Waited.Round(time.Millisecond).String()
-			}
-		}
-		if inCycle[t.ID] {
-			line += "  <- in a wait-for cycle"
-		}
-		b.WriteString(line + "\n")
+		out = append(out, TreeLine{Task: t, Depth: depth, Indent: prefix + branch, InCycle: inCycle[t.ID]})
 		kids := children[t.ID]
 		for i, c := range kids {
 			walk(c, prefix+next, i == len(kids)-1, depth+1)
@@ -218,15 +250,7 @@ func (s *Snapshot) PrintTree(w io.Writer) error {
 	for _, r := range roots {
 		walk(r, "", true, 0)
 	}
-	for _, c := range s.Cycles {
-		b.WriteString("cycle:")
-		for _, id := range c {
-			b.WriteString(" " + byID[id].Name + " ->")
-		}
-		b.WriteString(" " + byID[c[0]].Name + "\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return out
 }
 
 // shortFunc drops the package path: "github.com/x/y.(*T).m" -> "y.(*T).m".

@@ -107,7 +107,7 @@ type sock struct {
 	w          StreamWriter
 	streak     int  // reads in a row that found data without suspending (fairness)
 	drained    bool // the last read was short: the socket was empty, so wait before reading again
-	closeAtEOF bool // a child's stdout or stderr (subprocess.go): the descriptor closes when the end is read
+	closeAtEOF bool // a pipe's read end (OpenFile): the descriptor closes when the end is read
 
 	tlsLimits tlsLimits // the TLS handshake and shutdown timeouts the options gave
 }

@@ -84,10 +84,12 @@ func CreateSubprocessExec(ctx context.Context, name string, args []string, opts 
 		}
 		return nil, err
 	}
-	setup := func(mode Stdio, child **os.File, write bool) (*os.File, error) {
+	// setup connects one of the child's streams (inherited: the parent's
+	// own) and returns the parent's end of a Pipe.
+	setup := func(mode Stdio, inherited *os.File, child **os.File, write bool) (*os.File, error) {
 		switch mode {
 		case Inherit:
-			*child = map[bool]*os.File{false: os.Stdin, true: os.Stdout}[write]
+			*child = inherited
 		case DevNull:
 			f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 			if err != nil {
@@ -114,19 +116,16 @@ func CreateSubprocessExec(ctx context.Context, name string, args []string, opts 
 	var stdin, stdout, stderr *os.File
 	var cin, cout, cerr *os.File
 	var err error
-	if stdin, err = setup(o.Stdin, &cin, false); err != nil {
+	if stdin, err = setup(o.Stdin, os.Stdin, &cin, false); err != nil {
 		return fail(err)
 	}
-	if stdout, err = setup(o.Stdout, &cout, true); err != nil {
+	if stdout, err = setup(o.Stdout, os.Stdout, &cout, true); err != nil {
 		return fail(err)
 	}
 	if o.Stderr == Stdout {
 		cerr = cout
-	} else if stderr, err = setup(o.Stderr, &cerr, true); err != nil {
+	} else if stderr, err = setup(o.Stderr, os.Stderr, &cerr, true); err != nil {
 		return fail(err)
-	}
-	if o.Stderr == Inherit {
-		cerr = os.Stderr
 	}
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = cin, cout, cerr
 	if err := p.cmd.Start(); err != nil {
@@ -135,17 +134,13 @@ func CreateSubprocessExec(ctx context.Context, name string, args []string, opts 
 	if stdin != nil {
 		_, p.Stdin, err = OpenFile(ctx, stdin)
 	}
+	// A pipe's read end closes at its end (OpenFile), so a child's output
+	// read to the end releases its descriptor.
 	if err == nil && stdout != nil {
 		p.Stdout, _, err = OpenFile(ctx, stdout)
-		if err == nil {
-			p.Stdout.s.closeAtEOF = true
-		}
 	}
 	if err == nil && stderr != nil {
 		p.Stderr, _, err = OpenFile(ctx, stderr)
-		if err == nil {
-			p.Stderr.s.closeAtEOF = true
-		}
 	}
 	if err != nil {
 		p.cmd.Process.Kill()

@@ -60,7 +60,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		data.Err = unavailable(err)
 	} else {
 		data.Snap = snap
-		data.Rows = treeRows(snap)
+		data.Rows = snap.Tree()
 		var tree bytes.Buffer
 		snap.PrintTree(&tree)
 		data.Text = tree.String()
@@ -79,53 +79,10 @@ func unavailable(err error) string {
 
 type pageData struct {
 	Snap    *asyncio.Snapshot
-	Rows    []row
+	Rows    []asyncio.TreeLine
 	Text    string
 	Err     string
 	Refresh int
-}
-
-// row is one task in the page's tree.
-type row struct {
-	asyncio.TaskInfo
-	Depth   int
-	InCycle bool
-}
-
-// treeRows orders the tasks as a tree: each under its creator (a task whose
-// creator has finished is a root), depth first.
-func treeRows(s *asyncio.Snapshot) []row {
-	byID := map[uint64]bool{}
-	children := map[uint64][]asyncio.TaskInfo{}
-	cyc := map[uint64]bool{}
-	for _, c := range s.Cycles {
-		for _, id := range c {
-			cyc[id] = true
-		}
-	}
-	for _, t := range s.Tasks {
-		byID[t.ID] = true
-	}
-	var roots []asyncio.TaskInfo
-	for _, t := range s.Tasks {
-		if byID[t.Parent] {
-			children[t.Parent] = append(children[t.Parent], t)
-		} else {
-			roots = append(roots, t)
-		}
-	}
-	var out []row
-	var walk func(t asyncio.TaskInfo, depth int)
-	walk = func(t asyncio.TaskInfo, depth int) {
-		out = append(out, row{t, depth, cyc[t.ID]})
-		for _, c := range children[t.ID] {
-			walk(c, depth+1)
-		}
-	}
-	for _, r := range roots {
-		walk(r, 0)
-	}
-	return out
 }
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
@@ -154,8 +111,8 @@ th{background:#f4f4f4}.waiting{color:#8a5a00}.ready,.running{color:#0a6a0a}.cycl
 <p id="slow">slow steps: <b>{{.Snap.SlowSteps}}</b>{{range .Snap.LastSlowSteps}} · {{.Who}} ran {{ms .Duration}} (at {{ms .At}}){{end}}</p>
 {{if .Snap.Cycles}}<p class="err">wait-for cycles: {{range .Snap.Cycles}}{{.}} {{end}}</p>{{end}}
 <table id="tasks"><tr><th>task</th><th>id</th><th>state</th><th>waits on</th><th>for</th><th>function</th><th>defined at</th></tr>
-{{range .Rows}}<tr class="{{if .InCycle}}cycle{{end}}" data-task="{{.Name}}"><td>{{indent .Depth}}{{.Name}}</td><td>{{.ID}}</td>
-<td class="{{.State}}">{{.State}}</td><td><code>{{.Waits}}</code></td><td>{{if .Waits}}{{ms .Waited}}{{end}}</td><td><code>{{.Func}}</code></td><td><code>{{.Site}}</code></td></tr>
+{{range .Rows}}<tr class="{{if .InCycle}}cycle{{end}}" data-task="{{.Task.Name}}"><td>{{indent .Depth}}{{.Task.Name}}</td><td>{{.Task.ID}}</td>
+<td class="{{.Task.State}}">{{.Task.State}}</td><td><code>{{.Task.Waits}}</code></td><td>{{if .Task.Waits}}{{ms .Task.Waited}}{{end}}</td><td><code>{{.Task.Func}}</code></td><td><code>{{.Task.Site}}</code></td></tr>
 {{end}}</table>
 <h2>As text</h2><pre id="tree">{{.Text}}</pre>{{end}}
 <p><a href="tasks.json">tasks.json</a> · refreshes every {{.Refresh}} s</p>
