@@ -101,11 +101,11 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		if a := w.GetExtraInfo("peername"); a != nil {
 			req.RemoteAddr = fmt.Sprint(a)
 		}
-		resp := &response{w: w, req: req, header: http.Header{}, contentLength: -1, closeAfter: mustClose}
+		resp := &response{r: r, br: br, w: w, req: req, header: http.Header{}, contentLength: -1, closeAfter: mustClose}
 		if s.MaxBodyBytes > 0 {
 			req.Body = &maxBody{ReadCloser: req.Body, left: s.MaxBodyBytes, limit: s.MaxBodyBytes, resp: resp}
 		}
-		if !s.serve(ctx, resp) {
+		if !s.serve(ctx, resp) || resp.hijacked {
 			return nil
 		}
 		resp.finish()
@@ -192,7 +192,10 @@ func within(ctx context.Context, src *phaseReader, d time.Duration, f func() err
 
 // response is the http.ResponseWriter of one request.
 type response struct {
+	r             *asyncio.StreamReader
+	br            *bufio.Reader // over r: may hold bytes past the request's head
 	w             *asyncio.StreamWriter
+	hijacked      bool // the handler took the connection (hijack): nothing more is written or read here
 	req           *http.Request
 	header        http.Header
 	status        int
@@ -329,6 +332,20 @@ func bodyAllowed(status int) bool {
 }
 
 var _ http.Flusher = (*response)(nil)
+
+// hijack hands the connection to the handler (a WebSocket upgrade): it
+// returns the bytes the server had read past the request's head, then the
+// streams to read and write from there on. The server sends nothing for
+// this request and closes the connection when the handler returns. It
+// panics if a response was already begun.
+func (r *response) hijack() (buffered []byte, rd *asyncio.StreamReader, w *asyncio.StreamWriter) {
+	if r.headerSent || r.hijacked {
+		panic("asynchttp: hijack after the response was sent or the connection was already taken")
+	}
+	r.hijacked = true
+	b, _ := r.br.Peek(r.br.Buffered())
+	return bytes.Clone(b), r.r, r.w
+}
 
 // recorder keeps the bytes of a request's head as they are read, because
 // net/http's ReadRequest drops a Content-Length that a Transfer-Encoding
