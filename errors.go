@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -28,13 +29,17 @@ func (e *CancelledError) Error() string {
 func (e *CancelledError) Is(target error) bool { return target == context.Canceled }
 
 // ErrTimeout is returned by WaitFor, WaitForMs and a Timeout scope when the
-// deadline passes (asyncio.TimeoutError). It matches context.DeadlineExceeded.
+// deadline passes (asyncio.TimeoutError). It matches context.DeadlineExceeded
+// and, since a timed-out stream read or write is an I/O deadline, the
+// os.ErrDeadlineExceeded that Go's network code checks for.
 var ErrTimeout error = timeoutError{}
 
 type timeoutError struct{}
 
-func (timeoutError) Error() string                { return "asyncio: timeout" }
-func (timeoutError) Is(target error) bool         { return target == context.DeadlineExceeded }
+func (timeoutError) Error() string { return "asyncio: timeout" }
+func (timeoutError) Is(target error) bool {
+	return target == context.DeadlineExceeded || target == os.ErrDeadlineExceeded
+}
 func (timeoutError) Timeout() bool                { return true } // like net.Error
 func (timeoutError) Temporary() bool              { return true }
 func (timeoutError) Unwrap() error                { return nil }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -286,4 +287,18 @@ func ExampleWaitForFuture() {
 	// Output:
 	// ready <nil>
 	// asyncio: timeout true
+}
+
+// ErrTimeout is what Go programmers already check for: a context deadline,
+// an I/O deadline (os.ErrDeadlineExceeded), a net.Error whose Timeout is
+// true.
+func TestErrTimeoutClassifies(t *testing.T) {
+	err := fmt.Errorf("reading: %w", asyncio.ErrTimeout)
+	var ne interface{ Timeout() bool }
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("ErrTimeout should match context.DeadlineExceeded, os.ErrDeadlineExceeded and net.Error.Timeout")
+	}
+	if errors.Is(err, context.Canceled) {
+		t.Errorf("ErrTimeout should not match context.Canceled")
+	}
 }

@@ -1,0 +1,122 @@
+package asynchttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"syscall"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+)
+
+// conn is one connection's state, on its task.
+type conn struct {
+	srv      *Server
+	ctx      context.Context // the connection task's
+	r        *asyncio.StreamReader
+	w        *asyncio.StreamWriter
+	src      *phaseReader
+	writeErr error // the first failed drain: the connection is done
+}
+
+// within runs f with the connection's reads under a Timeout of d.
+func (c *conn) within(d time.Duration, f func() error) error {
+	return asyncio.Timeout(c.ctx, d, func(tctx context.Context) error {
+		c.src.ctx = tctx
+		defer func() { c.src.ctx = c.ctx }()
+		return f()
+	})
+}
+
+// idleWait is within for the wait between requests, which Shutdown ends
+// at once by moving its deadline to the past.
+func (c *conn) idleWait(d time.Duration, f func() error) error {
+	return c.within(d, func() error {
+		sc := asyncio.TimeoutScopeOf(c.src.ctx)
+		if c.srv.idle == nil {
+			c.srv.idle = map[*asyncio.TimeoutScope]struct{}{}
+		}
+		c.srv.idle[sc] = struct{}{}
+		defer delete(c.srv.idle, sc)
+		return f()
+	})
+}
+
+// drain waits until the client has taken what is buffered beyond the
+// stream's high-water mark, bounded by WriteTimeout.
+func (c *conn) drain() error {
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	var err error
+	if d := c.srv.WriteTimeout; d > 0 {
+		err = asyncio.Timeout(c.ctx, d, c.w.Drain)
+	} else {
+		err = c.w.Drain(c.ctx)
+	}
+	if err != nil {
+		c.writeErr = err
+		c.srv.logError(c, "writing the response", err)
+	}
+	return err
+}
+
+// fail answers a request that cannot be served with code and no body
+// beyond the status text; the connection then closes.
+func (c *conn) fail(code int) {
+	msg := http.StatusText(code)
+	fmt.Fprintf(c.w.IO(c.ctx), "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s", code, msg, code, msg)
+}
+
+func (s *Server) logError(c *conn, msg string, err error, attrs ...slog.Attr) {
+	if s.ErrorLog == nil || isPeerGone(err) {
+		return
+	}
+	attrs = append(attrs, slog.String("remote", fmt.Sprint(c.w.GetExtraInfo("peername"))), slog.Any("error", err))
+	s.ErrorLog.LogAttrs(c.ctx, slog.LevelWarn, "asynchttp: "+msg, attrs...)
+}
+
+func (s *Server) logAccess(r *response) {
+	if s.AccessLog == nil {
+		return
+	}
+	s.AccessLog.LogAttrs(r.conn.ctx, slog.LevelInfo, "request",
+		slog.String("method", r.req.Method), slog.String("path", r.req.URL.RequestURI()),
+		slog.String("proto", r.req.Proto), slog.Int("status", r.status),
+		slog.Int64("bytes", r.written), slog.Duration("duration", time.Since(r.start)),
+		slog.String("remote", r.req.RemoteAddr))
+}
+
+// isPeerGone reports an ordinary end of a connection by the client: EOF,
+// reset, broken pipe, or the stream already closed.
+func isPeerGone(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
+}
+
+// phaseReader is the io.Reader under the bufio.Reader: it reads the stream
+// with the context of the current phase, so a timeout bounds that phase.
+// A failed read (a timeout, a reset) fails every later one too: net/http's
+// header reader ignores some errors from Peek and reads again, and a read
+// after a phase's timeout must not wait.
+type phaseReader struct {
+	r      *asyncio.StreamReader
+	ctx    context.Context
+	failed error
+}
+
+func (p *phaseReader) Read(b []byte) (int, error) {
+	if p.failed != nil {
+		return 0, p.failed
+	}
+	n, err := p.r.ReadInto(p.ctx, b)
+	if err != nil && err != io.EOF {
+		p.failed = err
+	}
+	return n, err
+}

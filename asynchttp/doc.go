@@ -1,0 +1,40 @@
+// Package asynchttp is HTTP/1.x on the event loop.
+//
+// # Server
+//
+// Server serves any http.Handler: each connection is a task, and its
+// requests' handlers run in it, so handlers share state with the rest of the
+// program without a mutex, r.Context() is the task's context (a handler can
+// await: sleep, read a queue, call another service with this package's
+// client), and a connection costs a task, not a goroutine.
+//
+// Requests are parsed by net/http (http.ReadRequest), which also rejects
+// what it judges malformed or ambiguous (conflicting Content-Length
+// headers, bad chunk sizes, oversize headers): such a request gets 400 (431
+// for headers over MaxHeaderBytes) and the connection closes. A request
+// with both Content-Length and Transfer-Encoding is served by the latter,
+// as net/http does, and then the connection closes (RFC 9112 §6.1), so
+// nothing can be smuggled behind it. Responses are written here: a body
+// written in one piece gets a Content-Length, a longer or flushed one is
+// chunked (HTTP/1.1) or ends with the connection (HTTP/1.0); HEAD gets the
+// headers only. Keep-alive and pipelining follow net/http's rules
+// (Request.Close), as do "Expect: 100-continue" (the 100 goes out when the
+// handler first reads the body) and the Flusher. A panicking handler's
+// client gets 500 and the panic goes to the loop's exception handler with
+// its stack; the server goes on.
+//
+// Limits: MaxHeaderBytes, MaxBodyBytes, ReadHeaderTimeout (slowloris),
+// IdleTimeout, WriteTimeout (a client that stops reading). Shutdown is
+// graceful, bounded by an asyncio.Timeout around it. TLS is the listener's:
+// pass asyncio.ServerOptions{TLS: cfg} to ListenAndServe.
+//
+// # Errors
+//
+// Stream errors are the standard library's: a peer's reset is
+// syscall.ECONNRESET (errors.Is), a closed stream net.ErrClosed, an end of
+// input io.EOF, inside a *net.OpError where the system reported it; a
+// timeout is asyncio.ErrTimeout, which is also os.ErrDeadlineExceeded; a
+// cancellation is *asyncio.CancelledError. So a handler tells a client that
+// went away from its own cancellation with errors.Is(err, syscall.ECONNRESET)
+// versus errors.As(err, new(*asyncio.CancelledError)).
+package asynchttp

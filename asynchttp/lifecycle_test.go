@@ -1,0 +1,214 @@
+package asynchttp_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/asynchttp"
+)
+
+// rawConn dials the server at base; the read deadline only keeps a failing
+// test short.
+func rawConn(t *testing.T, base string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c, bufio.NewReader(c)
+}
+
+func readResponse(t *testing.T, br *bufio.Reader) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// Expect: 100-continue, as net/http's server answers it: "100 Continue"
+// when the handler reads the body; a handler that answers without reading
+// sends no 100 and the connection closes (the body may or may not follow);
+// any other expectation gets 417.
+func TestExpectContinue(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/echo", app())
+	mux.HandleFunc("/deny", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusUnauthorized) })
+	serve(t, mux, func(base string) {
+		c, br := rawConn(t, base)
+		fmt.Fprint(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+		if resp, _ := readResponse(t, br); resp.StatusCode != http.StatusContinue {
+			t.Fatalf("first answer %d, want 100 Continue", resp.StatusCode)
+		}
+		fmt.Fprint(c, "hello")
+		if resp, body := readResponse(t, br); resp.StatusCode != 200 || body != "HELLO" || resp.Close {
+			t.Errorf("after 100: %d %q close=%v", resp.StatusCode, body, resp.Close)
+		}
+
+		c, br = rawConn(t, base)
+		fmt.Fprint(c, "POST /deny HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+		if resp, _ := readResponse(t, br); resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+			t.Errorf("refused without reading: %d close=%v, want 401 and Connection: close", resp.StatusCode, resp.Close)
+		}
+
+		c, br = rawConn(t, base)
+		fmt.Fprint(c, "GET /echo HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n\r\n")
+		if resp, _ := readResponse(t, br); resp.StatusCode != http.StatusExpectationFailed || !resp.Close {
+			t.Errorf("unknown expectation: %d close=%v, want 417 and close", resp.StatusCode, resp.Close)
+		}
+
+		// net/http's client waits for the 100 before sending the body.
+		tr := &http.Transport{ExpectContinueTimeout: time.Minute}
+		defer tr.CloseIdleConnections()
+		req, _ := http.NewRequest("POST", base+"/echo", strings.NewReader("quiet"))
+		req.Header.Set("Expect", "100-continue")
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "QUIET" {
+			t.Errorf("net/http client with Expect: %q", b)
+		}
+	})
+}
+
+// Shutdown, as net/http's: the listener closes, an idle keep-alive
+// connection closes at once, a request in flight finishes with
+// "Connection: close", and Shutdown returns when every connection is gone.
+func TestShutdownGraceful(t *testing.T) {
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.Handle("/hit", app())
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		if _, _, err := asyncio.Recv(r.Context(), release); err != nil {
+			t.Errorf("the request in flight was cancelled: %v", err)
+		}
+		fmt.Fprint(w, "finished")
+	})
+	srv := &asynchttp.Server{Handler: mux}
+	ready, shut, shutDone := make(chan string), make(chan struct{}), make(chan error, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+			ln, err := srv.ListenAndServe(ctx, "127.0.0.1", 0)
+			if err != nil {
+				return nil, err
+			}
+			ready <- fmt.Sprintf("http://127.0.0.1:%d", ln.Port())
+			if _, _, err := asyncio.Recv(ctx, shut); err != nil {
+				return nil, err
+			}
+			shutDone <- asyncio.Timeout(ctx, time.Minute, srv.Shutdown)
+			return nil, nil
+		})
+		done <- err
+	}()
+	base := <-ready
+	idle, idleR := rawConn(t, base)
+	fmt.Fprint(idle, "GET /hit HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, _ := readResponse(t, idleR); resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("keep-alive request: %d close=%v", resp.StatusCode, resp.Close)
+	}
+	busy, busyR := rawConn(t, base)
+	fmt.Fprint(busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	close(shut)
+	if n, err := idleR.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("the idle connection was not closed: %d, %v", n, err)
+	}
+	if c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://")); err == nil {
+		c.Close()
+		t.Errorf("the listener still accepts after Shutdown")
+	}
+	select {
+	case err := <-shutDone:
+		t.Fatalf("Shutdown returned (%v) with a request in flight", err)
+	default:
+	}
+	close(release)
+	if resp, body := readResponse(t, busyR); body != "finished" || !resp.Close {
+		t.Errorf("request in flight: %q close=%v, want \"finished\" with Connection: close", body, resp.Close)
+	}
+	if err := <-shutDone; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+}
+
+// A client that stops reading is dropped after WriteTimeout: the handler's
+// Write fails with an error that is ErrTimeout, and ErrorLog says so.
+func TestWriteTimeout(t *testing.T) {
+	var logBuf bytes.Buffer
+	werr := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for range 1 << 12 { // 256 MiB: more than any socket buffers
+			if _, err := w.Write(chunk); err != nil {
+				werr <- err
+				return
+			}
+		}
+		werr <- nil
+	})
+	srv := &asynchttp.Server{Handler: h, WriteTimeout: 50 * time.Millisecond, ErrorLog: slog.New(slog.NewTextHandler(&logBuf, nil))}
+	serveWith(t, srv, func(base string) {
+		c, _ := rawConn(t, base)
+		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if err := <-werr; !errors.Is(err, asyncio.ErrTimeout) {
+			t.Errorf("Write to a client that does not read: %v, want ErrTimeout", err)
+		}
+	})
+	if !strings.Contains(logBuf.String(), "writing the response") {
+		t.Errorf("ErrorLog: %q", logBuf.String())
+	}
+}
+
+// AccessLog gets one record per response.
+func TestAccessLog(t *testing.T) {
+	var logBuf bytes.Buffer
+	srv := &asynchttp.Server{Handler: app(), AccessLog: slog.New(slog.NewJSONHandler(&logBuf, nil))}
+	serveWith(t, srv, func(base string) {
+		c := &http.Client{}
+		defer c.CloseIdleConnections()
+		get(t, c, base+"/hit?x=1")
+		get(t, c, base+"/nothing")
+	})
+	var recs []map[string]any
+	for line := range strings.Lines(logBuf.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, m)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2: %s", len(recs), logBuf.String())
+	}
+	if r := recs[0]; r["method"] != "GET" || r["path"] != "/hit?x=1" || r["status"] != 200.0 || r["bytes"] != 6.0 {
+		t.Errorf("first record: %v", r)
+	}
+	if r := recs[1]; r["status"] != 404.0 {
+		t.Errorf("second record: %v", r)
+	}
+}
