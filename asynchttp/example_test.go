@@ -3,7 +3,9 @@ package asynchttp_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynchttp"
@@ -25,4 +27,31 @@ func ExampleServer() {
 		}
 		return nil, srv.ServeForever(ctx)
 	})
+}
+
+// A client and a server on one loop: the client's awaits (connecting,
+// sending, reading the body) suspend its task while the server's tasks run.
+func ExampleClient() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/greet", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello, %s", r.URL.Query().Get("name"))
+	})
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		srv := &asynchttp.Server{Handler: mux}
+		ln, err := srv.ListenAndServe(ctx, "127.0.0.1", 0)
+		if err != nil {
+			return nil, err
+		}
+		c := &asynchttp.Client{Timeout: 5 * time.Second}
+		defer c.CloseIdleConnections()
+		resp, err := c.Get(ctx, fmt.Sprintf("http://127.0.0.1:%d/greet?name=loop", ln.Port()))
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body) // read by this task, awaiting as it goes
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, string(body), err)
+		return nil, asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+	})
+	// Output: 200 hello, loop <nil>
 }
