@@ -66,6 +66,32 @@ func (c *conn) drain() error {
 	return err
 }
 
+// lingerTimeout bounds closeAfterResponse's wait for the client's end.
+const lingerTimeout = 500 * time.Millisecond
+
+// closeAfterResponse ends a connection the server closes right after a
+// response, in a way that lets the client read that response. TCP answers
+// bytes that reach a closed socket with a reset, and a client that gets the
+// reset may lose the response still unread in its buffer; a client that
+// pipelined requests, or sent a body nobody read, does send such bytes. So
+// the response is sent, then a FIN (half-close), then what the client still
+// sends is read and dropped until it closes its end, for at most
+// lingerTimeout (net/http waits 500 ms after its half-close, for the same
+// reason). The caller then returns, and the stream closes.
+func (c *conn) closeAfterResponse() {
+	if c.drain() != nil || !c.w.CanWriteEOF() || c.w.WriteEOF() != nil {
+		return
+	}
+	asyncio.Timeout(c.ctx, lingerTimeout, func(ctx context.Context) error {
+		for {
+			b, err := c.r.Read(ctx, 64<<10)
+			if len(b) == 0 || err != nil {
+				return err
+			}
+		}
+	})
+}
+
 // fail answers a request that cannot be served with code and no body
 // beyond the status text; the connection then closes.
 func (c *conn) fail(code int) {
@@ -74,10 +100,13 @@ func (c *conn) fail(code int) {
 }
 
 func (s *Server) logError(c *conn, msg string, err error, attrs ...slog.Attr) {
-	if s.ErrorLog == nil || isPeerGone(err) {
+	if s.ErrorLog == nil || err != nil && isPeerGone(err) {
 		return
 	}
-	attrs = append(attrs, slog.String("remote", fmt.Sprint(c.w.GetExtraInfo("peername"))), slog.Any("error", err))
+	attrs = append(attrs, slog.String("remote", fmt.Sprint(c.w.GetExtraInfo("peername"))))
+	if err != nil {
+		attrs = append(attrs, slog.Any("error", err))
+	}
 	s.ErrorLog.LogAttrs(c.ctx, slog.LevelWarn, "asynchttp: "+msg, attrs...)
 }
 

@@ -28,7 +28,7 @@ func expectations(req *http.Request, resp *response) bool {
 	if e == "" {
 		return true
 	}
-	if !strings.EqualFold(e, "100-continue") {
+	if !hasToken(e, "100-continue") {
 		return false
 	}
 	if req.ProtoAtLeast(1, 1) && req.ContentLength != 0 {
@@ -59,4 +59,17 @@ func (c *continueReader) Read(p []byte) (int, error) {
 		}
 	}
 	return c.ReadCloser.Read(p)
+}
+
+// hasToken reports whether v holds token, in any case, as a word bounded by
+// the ends, spaces, tabs or commas: net/http's test for "100-continue".
+func hasToken(v, token string) bool {
+	bound := func(b byte) bool { return b == ' ' || b == ',' || b == '\t' }
+	for i := 0; i+len(token) <= len(v); i++ {
+		end := i + len(token)
+		if (i == 0 || bound(v[i-1])) && (end == len(v) || bound(v[end])) && strings.EqualFold(v[i:end], token) {
+			return true
+		}
+	}
+	return false
 }

@@ -35,16 +35,43 @@ func (rc *recorder) stop()                { rc.on = false }
 // header; a head too long to record counts as having one (closing is
 // always safe).
 func (rc *recorder) sawContentLength() bool {
-	end := bytes.Index(rc.buf, []byte("\r\n\r\n"))
-	if end < 0 {
-		return true
-	}
-	for _, line := range bytes.Split(rc.buf[:end], []byte("\n")) {
-		if len(line) >= 15 && strings.EqualFold(string(line[:15]), "content-length:") {
-			return true
+	vals, ok := rc.header("content-length")
+	return !ok || len(vals) > 0
+}
+
+// header returns the values of the recorded head's header lines named name
+// (lower case), as textproto reads them: a folded line (obs-fold) joins its
+// field after a space, each piece trimmed, and the value is what follows
+// the colon, trimmed on the left. ok is false if the head was too long to
+// record whole. ReadRequest has parsed the head already, so its lines are
+// well-formed.
+func (rc *recorder) header(name string) (vals []string, ok bool) {
+	rest := rc.buf
+	var field []byte // the field being read, while it is one of name's
+	for first := true; ; first = false {
+		line, after, found := bytes.Cut(rest, []byte("\n"))
+		if !found {
+			return nil, false
+		}
+		rest = after
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		folded := len(line) > 0 && (line[0] == ' ' || line[0] == '\t')
+		if folded && field != nil {
+			field = append(append(field, ' '), bytes.Trim(line, " \t")...)
+			continue
+		}
+		if field != nil {
+			vals = append(vals, string(bytes.TrimLeft(field[len(name)+1:], " \t")))
+			field = nil
+		}
+		switch {
+		case len(line) == 0:
+			return vals, true
+		case first, folded: // the request line; a fold of another field
+		case len(line) > len(name) && line[len(name)] == ':' && strings.EqualFold(string(line[:len(name)]), name):
+			field = append([]byte(nil), bytes.Trim(line, " \t")...)
 		}
 	}
-	return false
 }
 
 // maxBody is http.MaxBytesReader for this server: past the limit reads fail

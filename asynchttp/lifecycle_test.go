@@ -130,7 +130,11 @@ func TestShutdownGraceful(t *testing.T) {
 	}
 	busy, busyR := rawConn(t, base)
 	fmt.Fprint(busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-	<-started
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second): // a guard only
+		t.Fatal("the slow handler never started")
+	}
 	close(shut)
 	if n, err := idleR.Read(make([]byte, 1)); n != 0 || err != io.EOF {
 		t.Errorf("the idle connection was not closed: %d, %v", n, err)

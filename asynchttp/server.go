@@ -2,6 +2,7 @@ package asynchttp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/asyncio-go/asyncio"
@@ -92,19 +94,32 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 	rec := &recorder{r: c.src}
 	lr := &io.LimitedReader{R: rec, N: int64(limit)}
 	br := bufio.NewReaderSize(lr, 4096)
-	first := true
+	first, lastMethod := true, ""
 	for !s.closing {
 		// The idle wait for a request's first byte, then its headers.
 		wait := orDefault(s.IdleTimeout, 2*time.Minute)
 		if first {
 			wait = orDefault(s.ReadHeaderTimeout, 10*time.Second)
 		}
-		if err := c.idleWait(wait, func() error { _, err := br.Peek(1); return err }); err != nil {
+		// Between requests, as net/http's server, the next one must bring 4
+		// bytes (a request line has more) before the client's EOF to be
+		// answered; before the first, 1 byte will do.
+		peek := 4
+		if first {
+			peek = 1
+		}
+		if err := c.idleWait(wait, func() error { _, err := br.Peek(peek); return err }); err != nil {
 			if !first || s.closing || !errors.Is(err, asyncio.ErrTimeout) {
 				return nil // closed, idle too long, shut down or cancelled while idle: nothing to say
 			}
 			s.logError(c, "no request before the read-header timeout", err)
 			return nil
+		}
+		if lastMethod == http.MethodPost {
+			// Old clients end a POST body with a stray CRLF: net/http's
+			// server drops up to 4 CR or LF bytes there, and so do we.
+			b, _ := br.Peek(4)
+			br.Discard(len(b) - len(bytes.TrimLeft(b, "\r\n")))
 		}
 		lr.N = int64(limit) + int64(br.Buffered())
 		pending, _ := br.Peek(br.Buffered()) // a pipelined request may be here already
@@ -115,18 +130,30 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			return err
 		})
 		if err != nil {
+			// The answers net/http's server gives.
 			code := http.StatusBadRequest
-			if lr.N <= 0 {
+			switch {
+			case lr.N <= 0:
 				code = http.StatusRequestHeaderFieldsTooLarge
-			}
-			if errors.Is(err, asyncio.ErrTimeout) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			case strings.HasPrefix(err.Error(), "unsupported transfer encoding"):
+				code = http.StatusNotImplemented
+			case err == io.EOF || errors.Is(err, asyncio.ErrTimeout) || c.src.failed != nil:
 				code = 0 // the client is gone or too slow: nothing to answer
-			} else {
+			}
+			if code != 0 {
 				c.fail(code)
+				defer c.closeAfterResponse()
 			}
 			s.logError(c, "bad request", err, slog.Int("status", code))
 			return nil
 		}
+		if code, why := validate(req, rec); code != 0 {
+			c.fail(code)
+			s.logError(c, "bad request: "+why, nil, slog.Int("status", code))
+			c.closeAfterResponse()
+			return nil
+		}
+		lastMethod = req.Method
 		lr.N = 1 << 62 // the body is limited by its own framing
 		first = false
 		mustClose := len(req.TransferEncoding) > 0 && rec.sawContentLength()
@@ -141,12 +168,17 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		}
 		if !expectations(req, resp) {
 			c.fail(http.StatusExpectationFailed)
+			c.closeAfterResponse()
 			return nil
 		}
 		if s.MaxBodyBytes > 0 {
 			req.Body = &maxBody{ReadCloser: req.Body, left: s.MaxBodyBytes, limit: s.MaxBodyBytes, resp: resp}
 		}
-		if !s.serve(ctx, resp) || resp.hijacked {
+		if !s.serve(ctx, resp) {
+			c.closeAfterResponse() // the 500 of a panic
+			return nil
+		}
+		if resp.hijacked {
 			return nil
 		}
 		resp.finish()
@@ -171,6 +203,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			return nil
 		}
 		if req.Close || resp.closeAfter {
+			c.closeAfterResponse()
 			return nil
 		}
 	}
