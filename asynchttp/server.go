@@ -17,8 +17,10 @@
 // are here, and a request with both Content-Length and Transfer-Encoding is
 // served by the latter and then closes the connection (RFC 9112 §6.1), so
 // nothing can be smuggled behind it; graceful shutdown is the
-// asyncio.Server's (Shutdown); MaxBodyBytes limits request bodies. Not yet:
-// a write timeout, 100-continue, a client and WebSockets.
+// asyncio.Server's (Shutdown); MaxBodyBytes limits request bodies.
+// WebSockets (RFC 6455) are here too: Upgrade in a handler, Dial for a
+// client (websocket.go). Not yet: a write timeout, 100-continue, an HTTP
+// client, WebSocket compression (permessage-deflate).
 package asynchttp
 
 import (

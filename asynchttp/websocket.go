@@ -97,7 +97,9 @@ var ErrWebSocketClosed = errors.New("asynchttp: websocket: use of a closed conne
 // ctx suspend the calling task and must be called from a task with its ctx.
 //
 // One task reads at a time (ReadMessage; the stream reader's rule: a second
-// read while one is suspended panics). Writes never interleave frames, so
+// read while one is suspended panics). A ReadMessage cancelled or timed out
+// (asyncio.Timeout) loses nothing, even in the middle of a frame: the next
+// call goes on where it stopped. Writes never interleave frames, so
 // any task may write. Close may be called by another task while one reads:
 // the reader then sees the peer's close reply and returns, and Close
 // returns after it.
@@ -111,10 +113,15 @@ type WebSocket struct {
 	onPong     func(data []byte)
 
 	reading bool // a task is inside ReadMessage (so Close waits for it instead of reading)
+	// msgType and msg are the data message being received: msgType is 0
+	// between messages; msg holds the fragments so far. They outlive a
+	// cancelled ReadMessage.
+	msgType MessageType
+	msg     []byte
 	// closeSent is set when our close frame is written; nothing is written after it.
 	closeSent bool
 	// err, once set, is what every later read returns: the peer's
-	// *CloseError, a *protocolError we failed the connection with, or a
+	// *CloseError, a *ProtocolError we failed the connection with, or a
 	// stream error. The stream is closed when it is set.
 	err error
 	// done is set with err: Close waits on it while another task reads.
@@ -164,15 +171,18 @@ func isCancel(ctx context.Context, err error) bool {
 	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
-// readMessage reads frames until a data message is complete.
+// readMessage reads frames until a data message is complete. The message
+// so far lives on ws, and a frame cancelled half-read is given back to the
+// source, so a cancelled ReadMessage (say, under a Timeout) can be called
+// again and goes on where it stopped.
 func (ws *WebSocket) readMessage(ctx context.Context) (MessageType, []byte, error) {
-	var msg []byte
-	var typ MessageType // 0 until a message begins
 	for {
-		f, err := readFrame(ctx, ws.src, !ws.client, ws.maxMessage-int64(len(msg)))
+		f, err := readFrame(ctx, ws.src, !ws.client, ws.maxMessage-int64(len(ws.msg)))
 		if err != nil {
+			ws.src.rewind()
 			return 0, nil, err
 		}
+		ws.src.commit()
 		if f.isControl() {
 			if err := ws.control(ctx, f); err != nil {
 				return 0, nil, err
@@ -180,17 +190,19 @@ func (ws *WebSocket) readMessage(ctx context.Context) (MessageType, []byte, erro
 			continue
 		}
 		switch {
-		case f.op == opContinuation && typ == 0:
+		case f.op == opContinuation && ws.msgType == 0:
 			return 0, nil, protocolErrorf(CloseProtocolError, "a continuation frame with no message begun")
-		case f.op != opContinuation && typ != 0:
+		case f.op != opContinuation && ws.msgType != 0:
 			return 0, nil, protocolErrorf(CloseProtocolError, "a new message began inside a fragmented one")
 		case f.op != opContinuation:
-			typ = MessageType(f.op)
+			ws.msgType = MessageType(f.op)
 		}
-		msg = append(msg, f.payload...)
+		ws.msg = append(ws.msg, f.payload...)
 		if !f.fin {
 			continue
 		}
+		typ, msg := ws.msgType, ws.msg
+		ws.msgType, ws.msg = 0, nil
 		if typ == TextMessage && !utf8.Valid(msg) {
 			return 0, nil, protocolErrorf(CloseInvalidPayload, "a text message is not UTF-8")
 		}
@@ -234,10 +246,10 @@ func (ws *WebSocket) fail(ctx context.Context, err error) {
 	if ws.err != nil {
 		return
 	}
-	var pe *protocolError
+	var pe *ProtocolError
 	if errors.As(err, &pe) && !ws.closeSent {
 		ws.closeSent = true
-		ws.writeFrame(opClose, closePayload(pe.code, pe.reason))
+		ws.writeFrame(opClose, closePayload(pe.Code, truncateUTF8(pe.Reason, maxControlPayload-2)))
 	}
 	if errors.Is(err, errShortFrame) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		err = &CloseError{Code: CloseAbnormal, Reason: "the connection ended without a close frame"}
@@ -272,6 +284,17 @@ func (ws *WebSocket) Ping(ctx context.Context, data []byte) error {
 	}
 	ws.writeFrame(opPing, data)
 	return ws.w.Drain(ctx)
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (ws *WebSocket) writeFrame(op byte, payload []byte) {

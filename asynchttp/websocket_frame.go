@@ -42,19 +42,21 @@ type frame struct {
 
 func (f frame) isControl() bool { return f.op&0x8 != 0 }
 
-// protocolError is a violation found in what the peer sent: the connection
-// fails with a close frame carrying code (section 7.1.7).
-type protocolError struct {
-	code   int
-	reason string
+// ProtocolError is what ReadMessage returns when the peer sent what it
+// must not: the connection was failed with a close frame carrying Code
+// (CloseProtocolError, CloseInvalidPayload or CloseMessageTooBig; RFC 6455
+// section 7.1.7) and Reason, and closed.
+type ProtocolError struct {
+	Code   int
+	Reason string
 }
 
-func (e *protocolError) Error() string {
-	return fmt.Sprintf("asynchttp: websocket: %s (close %d)", e.reason, e.code)
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("asynchttp: websocket: %s (close %d)", e.Reason, e.Code)
 }
 
-func protocolErrorf(code int, format string, args ...any) *protocolError {
-	return &protocolError{code: code, reason: fmt.Sprintf(format, args...)}
+func protocolErrorf(code int, format string, args ...any) *ProtocolError {
+	return &ProtocolError{Code: code, Reason: fmt.Sprintf(format, args...)}
 }
 
 // frameSource gives the bytes frames are decoded from.
@@ -62,16 +64,31 @@ type frameSource interface {
 	// next returns exactly n bytes, or an error (io.ErrUnexpectedEOF-like
 	// when the stream ends first).
 	next(ctx context.Context, n int) ([]byte, error)
+	// rewind gives back the bytes taken since the last commit, so that a
+	// frame whose decoding was cancelled is decoded again from its start.
+	rewind()
+	// commit forgets them: a frame was decoded.
+	commit()
 }
 
 // streamSource reads the bytes a handshake read ahead of the frames, then
-// the stream.
+// the stream. A read cancelled inside a frame loses nothing: the stream
+// keeps what it had not returned, and rewind puts back what it had.
 type streamSource struct {
-	ahead []byte // read past the handshake, not yet decoded; consumed first
+	ahead []byte // read past the handshake, or given back by rewind; consumed first
 	r     *asyncio.StreamReader
+	taken [][]byte // the current frame's pieces returned by next since the last commit
 }
 
 func (s *streamSource) next(ctx context.Context, n int) ([]byte, error) {
+	b, err := s.take(ctx, n)
+	if err == nil {
+		s.taken = append(s.taken, b)
+	}
+	return b, err
+}
+
+func (s *streamSource) take(ctx context.Context, n int) ([]byte, error) {
 	if len(s.ahead) >= n {
 		b := s.ahead[:n:n]
 		s.ahead = s.ahead[n:]
@@ -82,14 +99,34 @@ func (s *streamSource) next(ctx context.Context, n int) ([]byte, error) {
 	}
 	b := make([]byte, n)
 	k := copy(b, s.ahead)
-	s.ahead = nil
 	rest, err := s.r.ReadExactly(ctx, n-k)
+	if err != nil {
+		return nil, err // s.ahead is untouched; a cancelled ReadExactly consumed nothing
+	}
+	s.ahead = nil
 	copy(b[k:], rest)
-	return b[:k+len(rest)], err
+	return b, nil
 }
+
+func (s *streamSource) rewind() {
+	if len(s.taken) == 0 {
+		return
+	}
+	var back []byte
+	for _, p := range s.taken {
+		back = append(back, p...)
+	}
+	s.ahead = append(back, s.ahead...)
+	s.taken = s.taken[:0]
+}
+
+func (s *streamSource) commit() { clear(s.taken); s.taken = s.taken[:0] }
 
 // sliceSource decodes frames from a byte slice (tests and the fuzzer).
 type sliceSource struct{ b []byte }
+
+func (s *sliceSource) rewind() {}
+func (s *sliceSource) commit() {}
 
 func (s *sliceSource) next(_ context.Context, n int) ([]byte, error) {
 	if len(s.b) < n {
@@ -105,7 +142,7 @@ var errShortFrame = fmt.Errorf("asynchttp: websocket: the stream ended inside a 
 
 // readFrame decodes one frame. fromClient says whether the peer is a client
 // (its frames must be masked) or a server (its frames must not be);
-// maxPayload bounds the payload's length (larger: 1009, before reading it).
+// maxPayload bounds a data frame's payload (larger: 1009, before reading it).
 // The frame's own rules are checked here; the rules between frames
 // (fragmentation) are the reader's (readMessage).
 func readFrame(ctx context.Context, src frameSource, fromClient bool, maxPayload int64) (frame, error) {
@@ -132,7 +169,7 @@ func readFrame(ctx context.Context, src frameSource, fromClient bool, maxPayload
 	if f.isControl() && (n > maxControlPayload || !f.fin) {
 		return f, protocolErrorf(CloseProtocolError, "control frame %#x fragmented or over 125 bytes", f.op)
 	}
-	if n > maxPayload {
+	if !f.isControl() && n > maxPayload {
 		return f, protocolErrorf(CloseMessageTooBig, "message over %d bytes", maxPayload)
 	}
 	var key []byte

@@ -25,7 +25,7 @@ func FuzzWebSocketFrames(f *testing.F) {
 		for range 64 {
 			fr, err := readFrame(ctx, src, fromClient, max)
 			if err != nil {
-				var pe *protocolError
+				var pe *ProtocolError
 				if !errors.As(err, &pe) && !errors.Is(err, errShortFrame) {
 					t.Fatalf("unexpected error kind: %v", err)
 				}

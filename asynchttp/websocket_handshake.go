@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -202,13 +203,17 @@ func clientHandshake(ctx context.Context, u *url.URL, rd *asyncio.StreamReader, 
 	if err := wr.Drain(ctx); err != nil {
 		return nil, nil, err
 	}
-	br := bufio.NewReader(rd.IO(ctx))
+	// The limit bounds the response head a server can make us hold; bytes
+	// bufio read past the head are the first frames, kept below.
+	lr := &io.LimitedReader{R: rd.IO(ctx), N: maxResponseHead}
+	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
 		return nil, nil, fmt.Errorf("asynchttp: Dial: reading the handshake response: %w", err)
 	}
 	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrBadHandshake, what) }
 	if resp.StatusCode != http.StatusSwitchingProtocols {
+		lr.N = 64 << 10
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		return nil, resp, bad("the server answered " + resp.Status)
@@ -219,7 +224,7 @@ func clientHandshake(ctx context.Context, u *url.URL, rd *asyncio.StreamReader, 
 		return nil, resp, bad("the 101 lacks Upgrade: websocket or Connection: Upgrade")
 	case resp.Header.Get("Sec-WebSocket-Accept") != acceptKey(key):
 		return nil, resp, bad("wrong Sec-WebSocket-Accept")
-	case proto != "" && !contains(offered, proto):
+	case proto != "" && !slices.Contains(offered, proto):
 		return nil, resp, bad("the server chose subprotocol " + proto + ", which was not offered")
 	}
 	ahead, _ := br.Peek(br.Buffered()) // frames sent right after the 101
@@ -227,11 +232,5 @@ func clientHandshake(ctx context.Context, u *url.URL, rd *asyncio.StreamReader, 
 	return newWebSocket(src, wr, true, proto, opts), resp, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+// maxResponseHead bounds the handshake response's status line and headers.
+const maxResponseHead = 1 << 20

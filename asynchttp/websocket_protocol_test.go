@@ -2,7 +2,9 @@ package asynchttp_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynchttp"
 )
 
@@ -214,6 +217,48 @@ func TestWebSocketBadHandshakes(t *testing.T) {
 				t.Errorf("%s: 426 without Sec-WebSocket-Version: 13", tc.name)
 			}
 			c.Close()
+		}
+	})
+}
+
+// A ReadMessage that times out in the middle of a fragmented message, and
+// in the middle of a frame, loses nothing: the next call goes on. The
+// client sends the rest only after the server said it timed out, so the
+// order is fixed; the 10 ms timeout is what is under test, not a wait.
+func TestWebSocketReadTimeoutResumes(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := asynchttp.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		for {
+			var typ asynchttp.MessageType
+			var msg []byte
+			err := asyncio.Timeout(r.Context(), 10*time.Millisecond, func(ctx context.Context) (err error) {
+				typ, msg, err = ws.ReadMessage(ctx)
+				return err
+			})
+			switch {
+			case errors.Is(err, asyncio.ErrTimeout):
+				ws.WriteMessage(r.Context(), asynchttp.TextMessage, []byte("timed out"))
+			case err != nil:
+				return
+			default:
+				ws.WriteMessage(r.Context(), typ, msg)
+			}
+		}
+	})
+	serve(t, h, func(base string) {
+		whole := append(rawFrame(0x1, []byte("first "), true), rawFrame(fin|0x0, []byte("second"), true)...)
+		cut := len(rawFrame(0x1, []byte("first "), true)) + 4 // inside the second frame's masking key
+		c, br := rawConn(t, base, whole[:cut])
+		defer c.Close()
+		if _, p := readRaw(t, br); string(p) != "timed out" {
+			t.Fatalf("got %q, want the timeout notice", p)
+		}
+		c.Write(whole[cut:])
+		if op, p := readRaw(t, br); op != fin|0x1 || string(p) != "first second" {
+			t.Errorf("after the timeout: %#x %q, want the whole message", op, p)
 		}
 	})
 }
