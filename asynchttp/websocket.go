@@ -105,7 +105,7 @@ var ErrWebSocketClosed = errors.New("asynchttp: websocket: use of a closed conne
 // returns after it.
 type WebSocket struct {
 	src        frameSource
-	w          *asyncio.StreamWriter
+	w          frameSink
 	client     bool // we are the client: we mask what we send, the peer must not mask
 	subproto   string
 	maxMessage int64
@@ -129,7 +129,18 @@ type WebSocket struct {
 	wbuf []byte // reused frame encoding buffer
 }
 
-func newWebSocket(src frameSource, w *asyncio.StreamWriter, client bool, subproto string, opts *WebSocketOptions) *WebSocket {
+// frameSink is where frames are written: the connection's
+// *asyncio.StreamWriter, or a recorder in the fuzzer.
+type frameSink interface {
+	Write(b []byte) error
+	Drain(ctx context.Context) error
+	Close() error
+	WaitClosed(ctx context.Context) error
+}
+
+var _ frameSink = (*asyncio.StreamWriter)(nil)
+
+func newWebSocket(src frameSource, w frameSink, client bool, subproto string, opts *WebSocketOptions) *WebSocket {
 	return &WebSocket{src: src, w: w, client: client, subproto: subproto,
 		maxMessage: opts.maxMessage(), closeWait: opts.closeTimeout()}
 }
