@@ -159,9 +159,12 @@ func (ws *WebSocket) SetPongHandler(f func(data []byte)) { ws.onPong = f }
 // closes the connection and returns a *CloseError. A protocol violation
 // (close 1002), a text message or close reason that is not UTF-8 (1007) or
 // a message over MaxMessageBytes (1009) fails the connection: a close frame
-// with that code is sent, the connection is closed and an error describing
-// the violation is returned. After any of these every call returns the
-// same error. Only one task may read at a time.
+// with that code is sent, the connection is closed and a *ProtocolError is
+// returned. A connection that ends without a close frame gives a
+// *CloseError with CloseAbnormal; another stream error is returned as is.
+// After any of these every call returns the same error. If the task is
+// cancelled (or a Timeout passes) it returns that error and nothing is
+// lost: call it again. Only one task may read at a time.
 func (ws *WebSocket) ReadMessage(ctx context.Context) (typ MessageType, data []byte, err error) {
 	if ws.err != nil {
 		return 0, nil, ws.err
