@@ -1,0 +1,146 @@
+package asynchttp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncio-go/asyncio"
+	"github.com/asyncio-go/asyncio/asynchttp"
+	"github.com/gorilla/websocket"
+)
+
+// Interoperability with gorilla/websocket, an implementation we did not write.
+
+// gorilla's client against our server: text, a large message (gorilla sends
+// it in fragments), ping/pong, subprotocol and the close handshake.
+func TestWebSocketGorillaClient(t *testing.T) {
+	ended := make(chan error, 1)
+	h := echoWS(&asynchttp.WebSocketOptions{Subprotocols: []string{"chat"}}, func(err error) { ended <- err })
+	serve(t, h, func(base string) {
+		d := websocket.Dialer{Subprotocols: []string{"other", "chat"}, HandshakeTimeout: 20 * time.Second}
+		c, resp, err := d.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(20 * time.Second)) // a guard only
+		if resp.StatusCode != 101 || c.Subprotocol() != "chat" {
+			t.Errorf("status %d, subprotocol %q", resp.StatusCode, c.Subprotocol())
+		}
+		big := bytes.Repeat([]byte("gorilla!"), 100_000)
+		for _, m := range []struct {
+			typ  int
+			data []byte
+		}{{websocket.TextMessage, []byte("hello")}, {websocket.BinaryMessage, big}, {websocket.TextMessage, []byte("")}} {
+			if err := c.WriteMessage(m.typ, m.data); err != nil {
+				t.Fatal(err)
+			}
+			typ, got, err := c.ReadMessage()
+			if err != nil || typ != m.typ || !bytes.Equal(got, m.data) {
+				t.Fatalf("echo of %d bytes: %d %d bytes %v", len(m.data), typ, len(got), err)
+			}
+		}
+		pong := make(chan string, 1)
+		c.SetPongHandler(func(s string) error { pong <- s; return nil })
+		c.WriteControl(websocket.PingMessage, []byte("ping!"), time.Now().Add(20*time.Second))
+		c.WriteMessage(websocket.TextMessage, []byte("after"))
+		if _, got, err := c.ReadMessage(); err != nil || string(got) != "after" {
+			t.Fatalf("after ping: %q %v", got, err)
+		}
+		if s := <-pong; s != "ping!" { // the pong came before the echo: the handler ran already
+			t.Errorf("pong %q", s)
+		}
+		c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4000, "done"))
+		_, _, err = c.ReadMessage()
+		if !websocket.IsCloseError(err, 4000) {
+			t.Errorf("after our close: %v, want the echoed close 4000", err)
+		}
+		var ce *asynchttp.CloseError
+		if err := <-ended; !errors.As(err, &ce) || ce.Code != 4000 || ce.Reason != "done" {
+			t.Errorf("server saw %v", err)
+		}
+	})
+}
+
+// gorillaEcho is a gorilla server that echoes until the connection ends.
+func gorillaEcho(t *testing.T, ended chan<- error) http.Handler {
+	up := websocket.Upgrader{Subprotocols: []string{"chat"}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			ended <- err
+			return
+		}
+		defer c.Close()
+		for {
+			typ, data, err := c.ReadMessage()
+			if err != nil {
+				ended <- err
+				return
+			}
+			c.WriteMessage(typ, data)
+		}
+	})
+}
+
+// Our client against gorilla's server, over ws:// and wss://.
+func TestWebSocketGorillaServer(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		ended := make(chan error, 1)
+		var srv *httptest.Server
+		opts := &asynchttp.WebSocketOptions{Subprotocols: []string{"chat"}}
+		url := "ws://"
+		if useTLS {
+			srv = httptest.NewTLSServer(gorillaEcho(t, ended))
+			opts.TLS = srv.Client().Transport.(*http.Transport).TLSClientConfig
+			url = "wss://"
+		} else {
+			srv = httptest.NewServer(gorillaEcho(t, ended))
+		}
+		url += srv.Listener.Addr().String() + "/ws"
+		asyncio.NewEventLoop()
+		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+			return nil, asyncio.Timeout(ctx, 20*time.Second, func(ctx context.Context) error {
+				ws, _, err := asynchttp.Dial(ctx, url, opts)
+				if err != nil {
+					return err
+				}
+				if ws.Subprotocol() != "chat" {
+					t.Errorf("subprotocol %q", ws.Subprotocol())
+				}
+				big := bytes.Repeat([]byte("x"), 300_000)
+				for _, m := range [][]byte{[]byte("hello"), big, {}} {
+					if err := exchange(ctx, ws, asynchttp.BinaryMessage, m); err != nil {
+						return err
+					}
+				}
+				if err := exchange(ctx, ws, asynchttp.TextMessage, []byte("héllo")); err != nil {
+					return err
+				}
+				pongs := 0
+				ws.SetPongHandler(func([]byte) { pongs++ })
+				ws.Ping(ctx, []byte("hi"))
+				if err := exchange(ctx, ws, asynchttp.TextMessage, []byte("after")); err != nil {
+					return err
+				}
+				if pongs != 1 {
+					t.Errorf("%d pongs, want 1", pongs)
+				}
+				return ws.Close(ctx, asynchttp.CloseNormal, "bye")
+			})
+		})
+		if err != nil {
+			t.Errorf("tls=%v: %v", useTLS, err)
+		}
+		if err := <-ended; !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Errorf("tls=%v: gorilla saw %v, want close 1000", useTLS, err)
+		}
+		srv.Close()
+	}
+}
