@@ -134,9 +134,11 @@ run_wrk() { # run_wrk ROUTE PORT SECONDS CONNS: prints "requests rps p50us p99us
   fi
   echo "$n $rps $(to_us "$p50") $(to_us "$p99") $((${non2xx:-0} + ${sockerr:-0}))"
 }
+best() { tr ' ' '\n' | grep . | sort -g | tail -1; } # the largest
+least() { tr ' ' '\n' | grep . | sort -g | head -1; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 fmt_us() { awk -v u="$1" 'BEGIN {if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u}'; }
-declare -A port pid rps cpu p50 p99 errs
+declare -A port pid rps cpu p50 p99 errs busy
 for route in ${routes//,/ }; do
   case "$route" in plaintext | json | kv-get | kv-put) ;; *) echo "run.sh: unknown route $route (plaintext, json, kv-get, kv-put)" >&2; exit 2 ;; esac
 done
@@ -172,9 +174,10 @@ for r in $(seq "$runs"); do
       read -r n x a b e <<<"$(run_wrk "$route" "${port[$s]}" "$dur" "$conns")"
       t1=$(ticks "${pid[$s]}")
       us=$(awk -v d=$((t1 - t0)) -v clk="$clk" -v n="$n" 'BEGIN {printf "%.2f", d / clk * 1e6 / n}')
+      pc=$(awk -v d=$((t1 - t0)) -v clk="$clk" -v s="$dur" 'BEGIN {printf "%.0f", d / clk / s * 100}')
       k="$route/$s"
-      rps[$k]+="$x " cpu[$k]+="$us " p50[$k]+="$a " p99[$k]+="$b " errs[$k]+="$e "
-      echo "run.sh: round $r $route $s: $x req/s, CPU $us µs/req, p50 $(fmt_us "$a"), p99 $(fmt_us "$b"), errors $e" >&2
+      rps[$k]+="$x " cpu[$k]+="$us " p50[$k]+="$a " p99[$k]+="$b " errs[$k]+="$e " busy[$k]+="$pc "
+      echo "run.sh: round $r $route $s: $x req/s, CPU $us µs/req (busy $pc%), p50 $(fmt_us "$a"), p99 $(fmt_us "$b"), errors $e" >&2
     done
   done
 done
@@ -231,30 +234,33 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
   echo "Machine: $model, $(nproc) CPUs, Linux $(uname -r), $(go version | cut -d' ' -f3); $(date -u +%Y-%m-%dT%H:%M:%SZ).  "
   echo "Command: \`bench/http/run.sh${args:+ $args}\`."
   echo
-  echo "| Route | Server | req/s | Server CPU µs/req | p50 | p99 |"
-  echo "|---|---|--:|--:|--:|--:|"
+  echo "| Route | Server | req/s | best req/s | Server CPU µs/req | least CPU µs/req | p50 | p99 | Server busy | Errors |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
   for route in ${routes//,/ }; do
     for s in "${impls[@]}"; do
       k="$route/$s"
-      printf '| %s | %s | %.0f | %.2f | %s | %s |\n' "$route" "$(label "$s")" \
-        "$(median <<<"${rps[$k]}")" "$(median <<<"${cpu[$k]}")" \
-        "$(fmt_us "$(median <<<"${p50[$k]}")")" "$(fmt_us "$(median <<<"${p99[$k]}")")"
+      printf '| %s | %s | %.0f | %.0f | %.2f | %.2f | %s | %s | %.0f%% | %d |\n' "$route" "$(label "$s")" \
+        "$(median <<<"${rps[$k]}")" "$(best <<<"${rps[$k]}")" "$(median <<<"${cpu[$k]}")" "$(least <<<"${cpu[$k]}")" \
+        "$(fmt_us "$(median <<<"${p50[$k]}")")" "$(fmt_us "$(median <<<"${p99[$k]}")")" \
+        "$(median <<<"${busy[$k]}")" "$(tr ' ' '\n' <<<"${errs[$k]}" | awk '{t += $1} END {print t + 0}')"
     done
   done
   echo
-  echo "asyncio / net/http (medians; throughput above 1 and CPU below 1 favour asyncio):"
+  echo "asyncio / net/http (throughput above 1 and CPU below 1 favour asyncio):"
   echo
-  echo "| Route | req/s ratio | CPU/req ratio | p99 ratio |"
-  echo "|---|--:|--:|--:|"
+  echo "| Route | req/s ratio (medians) | best req/s ratio | CPU/req ratio (medians) | least CPU/req ratio | p99 ratio (medians) |"
+  echo "|---|--:|--:|--:|--:|--:|"
   for route in ${routes//,/ }; do
     a="$route/asyncio" b="$route/nethttp"
-    printf '| %s | %s | %s | %s |\n' "$route" \
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$route" \
       "$(ratio "$(median <<<"${rps[$a]}")" "$(median <<<"${rps[$b]}")")" \
+      "$(ratio "$(best <<<"${rps[$a]}")" "$(best <<<"${rps[$b]}")")" \
       "$(ratio "$(median <<<"${cpu[$a]}")" "$(median <<<"${cpu[$b]}")")" \
+      "$(ratio "$(least <<<"${cpu[$a]}")" "$(least <<<"${cpu[$b]}")")" \
       "$(ratio "$(median <<<"${p99[$a]}")" "$(median <<<"${p99[$b]}")")"
   done
   echo
-  echo "Every run (req/s, CPU µs/req, p99 µs, errors):"
+  echo "Every run (req/s, CPU µs/req, server busy %, p99 µs, errors):"
   echo
   for route in ${routes//,/ }; do
     for s in "${impls[@]}"; do
@@ -263,8 +269,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
       read -ra B <<<"${cpu[$k]}"
       read -ra C <<<"${p99[$k]}"
       read -ra E <<<"${errs[$k]}"
+      read -ra U <<<"${busy[$k]}"
       line=""
-      for i in "${!A[@]}"; do line+="${line:+; }${A[$i]%.*}, ${B[$i]}, ${C[$i]%.*}, ${E[$i]}"; done
+      for i in "${!A[@]}"; do line+="${line:+; }${A[$i]%.*}, ${B[$i]}, ${U[$i]}%, ${C[$i]%.*}, ${E[$i]}"; done
       echo "- $route $s: $line"
     done
   done
@@ -286,7 +293,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
   echo "Server CPU is utime+stime of the server process (all threads) from /proc/PID/stat ($clk ticks/s)"
   echo "over each measured run, divided by wrk's request count; it leaves out softirq time (loopback"
   echo "TCP delivery). Latencies are wrk's (coordinated omission not corrected: with 64 connections"
-  echo "in a closed loop, p50 is mostly 64 / throughput)."
+  echo "in a closed loop, p50 is mostly 64 / throughput). Server busy is its CPU time over the run's"
+  echo "length (median): one core's worth is 100%. A server that should be saturated but shows much"
+  echo "less was starved (a shared or virtual machine): its req/s and latencies then say little and"
+  echo "its CPU per request rises too, if far less. Starving only ever slows a run, so the best req/s"
+  echo "and least CPU per request of the rounds are the columns to compare when busy is low."
+  echo "Errors are wrk's non-2xx replies plus socket errors (all runs)."
   if ((${#skipped[@]})); then
     echo
     echo "Skipped:"
