@@ -183,7 +183,7 @@ for r in $(seq "$runs"); do
 done
 
 # --- Idle connections (-conns N).
-declare -A idle_rss idle_base idle_rps idle_p99 idle_open
+declare -A idle_rss idle_base idle_rps idle_p99 idle_busy idle_open base_rps base_p99 base_busy
 if ((idle > 0)); then
   want=$((idle + 1024))
   if (($(ulimit -n) < want)); then ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; fi
@@ -195,7 +195,13 @@ if ((idle > 0)); then
       kill "${pid[$s]}" 2>/dev/null || true
       wait "${pid[$s]}" 2>/dev/null || true
       start_server "$s"
-      read -r _ _ _ _ _ <<<"$(run_wrk plaintext "${port[$s]}" 1 "$conns")" # warm, as the measured servers were
+      # The same fresh server without the idle connections first, to compare.
+      read -r _ _ _ _ _ <<<"$(run_wrk plaintext "${port[$s]}" 1 "$conns")" # warm-up
+      t0=$(ticks "${pid[$s]}")
+      read -r _ x _ b _ <<<"$(run_wrk plaintext "${port[$s]}" "$dur" "$conns")"
+      t1=$(ticks "${pid[$s]}")
+      base_rps[$s]=$x base_p99[$s]=$b
+      base_busy[$s]=$(awk -v d=$((t1 - t0)) -v clk="$clk" -v s="$dur" 'BEGIN {printf "%.0f", d / clk / s * 100}')
       sleep 0.5
       idle_base[$s]=$(rss_kib "${pid[$s]}")
       "${pin_client[@]}" "$bin/idleconns" -port "${port[$s]}" -n "$idle" -hold 3600s >"$bin/idle.$s" 2>&1 &
@@ -211,9 +217,12 @@ if ((idle > 0)); then
       idle_open[$s]=$(awk '/^open / {print $2}' "$bin/idle.$s")
       sleep 1
       idle_rss[$s]=$(rss_kib "${pid[$s]}")
+      t0=$(ticks "${pid[$s]}")
       read -r _ x _ b e <<<"$(run_wrk plaintext "${port[$s]}" "$dur" "$conns")"
+      t1=$(ticks "${pid[$s]}")
       idle_rps[$s]=$x idle_p99[$s]=$b
-      echo "run.sh: $s with ${idle_open[$s]} idle connections: RSS ${idle_base[$s]} -> ${idle_rss[$s]} KiB, /plaintext $x req/s, p99 $(fmt_us "$b"), errors $e" >&2
+      idle_busy[$s]=$(awk -v d=$((t1 - t0)) -v clk="$clk" -v s="$dur" 'BEGIN {printf "%.0f", d / clk / s * 100}')
+      echo "run.sh: $s with ${idle_open[$s]} idle connections: RSS ${idle_base[$s]} -> ${idle_rss[$s]} KiB, /plaintext ${base_rps[$s]} -> $x req/s, p99 $(fmt_us "${base_p99[$s]}") -> $(fmt_us "$b"), busy ${base_busy[$s]}% -> ${idle_busy[$s]}%, errors $e" >&2
       kill "$ic" 2>/dev/null || true
       wait "$ic" 2>/dev/null || true
     done
@@ -277,16 +286,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
   done
   if ((${#idle_rss[@]})); then
     echo
-    echo "With $idle idle keep-alive connections (bench/http/idleconns: each sent one GET /plaintext, read the reply, then stayed open), fresh servers:"
+    echo "With $idle idle keep-alive connections (bench/http/idleconns: each sent one GET /plaintext, read the reply, then stayed open), fresh servers;"
+    echo "one ${dur} s wrk run on /plaintext without them (after a 1 s warm-up), then one with them:"
     echo
-    echo "| Server | idle conns | RSS before | RSS with them | KiB/conn | /plaintext req/s alongside | p99 alongside |"
-    echo "|---|--:|--:|--:|--:|--:|--:|"
+    echo "| Server | idle conns | RSS before | RSS with them | KiB/conn | /plaintext req/s without → with | p99 without → with | busy without → with |"
+    echo "|---|--:|--:|--:|--:|--:|--:|--:|"
     for s in "${impls[@]}"; do
       [ -n "${idle_rss[$s]:-}" ] || continue
-      printf '| %s | %s | %.1f MiB | %.1f MiB | %.2f | %.0f | %s |\n' "$(label "$s")" "${idle_open[$s]}" \
+      printf '| %s | %s | %.1f MiB | %.1f MiB | %.2f | %.0f → %.0f | %s → %s | %s%% → %s%% |\n' "$(label "$s")" "${idle_open[$s]}" \
         "$(awk -v k="${idle_base[$s]}" 'BEGIN {print k / 1024}')" "$(awk -v k="${idle_rss[$s]}" 'BEGIN {print k / 1024}')" \
         "$(awk -v a="${idle_base[$s]}" -v b="${idle_rss[$s]}" -v n="${idle_open[$s]}" 'BEGIN {print (b - a) / n}')" \
-        "${idle_rps[$s]}" "$(fmt_us "${idle_p99[$s]}")"
+        "${base_rps[$s]}" "${idle_rps[$s]}" "$(fmt_us "${base_p99[$s]}")" "$(fmt_us "${idle_p99[$s]}")" "${base_busy[$s]}" "${idle_busy[$s]}"
     done
   fi
   echo
