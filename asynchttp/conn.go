@@ -18,33 +18,26 @@ import (
 type conn struct {
 	srv      *Server
 	ctx      context.Context // the connection task's
+	task     asyncio.AnyTask
+	loop     *asyncio.Loop
 	r        *asyncio.StreamReader
 	w        *asyncio.StreamWriter
-	src      *phaseReader
-	writeErr error // the first failed drain: the connection is done
-}
+	src      *stickyReader
+	remote   string    // the peer's address, for Request.RemoteAddr and logs
+	idle     bool      // waiting for the next request: Shutdown ends this wait
+	writeErr error     // the first failed drain: the connection is done
+	head     []byte    // a response's head (or a chunk's size line) as it is built
+	resp     *response // the current request's, reused by the next
 
-// within runs f with the connection's reads under a Timeout of d.
-func (c *conn) within(d time.Duration, f func() error) error {
-	return asyncio.Timeout(c.ctx, d, func(tctx context.Context) error {
-		c.src.ctx = tctx
-		defer func() { c.src.ctx = c.ctx }()
-		return f()
-	})
-}
-
-// idleWait is within for the wait between requests, which Shutdown ends
-// at once by moving its deadline to the past.
-func (c *conn) idleWait(d time.Duration, f func() error) error {
-	return c.within(d, func() error {
-		sc := asyncio.TimeoutScopeOf(c.src.ctx)
-		if c.srv.idle == nil {
-			c.srv.idle = map[*asyncio.TimeoutScope]struct{}{}
-		}
-		c.srv.idle[sc] = struct{}{}
-		defer delete(c.srv.idle, sc)
-		return f()
-	})
+	// The lazy timer (deadline.go). Invariant: while a phase is bounded
+	// (deadline != 0), a timer is armed at or before deadline, unless
+	// expired.
+	deadline time.Duration // loop time the current phase must end by; 0: none
+	phase    string        // the bounded phase, for the timeout's error
+	granule  time.Duration // the longest the timer is armed ahead
+	timer    *asyncio.Handle
+	timerAt  time.Duration
+	expired  bool // the timer cancelled the task: the connection ends
 }
 
 // drain waits until the client has taken what is buffered beyond the
@@ -53,9 +46,12 @@ func (c *conn) drain() error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
+	if c.w.Buffered() < drainMark {
+		return nil // Drain would return at once: the loop sends it when the task next suspends
+	}
 	var err error
 	if d := c.srv.WriteTimeout; d > 0 {
-		err = asyncio.Timeout(c.ctx, d, c.w.Drain)
+		err = c.bounded("writing the response", d, func() error { return c.w.Drain(c.ctx) })
 	} else {
 		err = c.w.Drain(c.ctx)
 	}
@@ -65,6 +61,10 @@ func (c *conn) drain() error {
 	}
 	return err
 }
+
+// drainMark is the StreamWriter's high-water mark: below it Drain returns
+// at once.
+const drainMark = 64 << 10
 
 // lingerTimeout bounds closeAfterResponse's wait for the client's end.
 const lingerTimeout = 500 * time.Millisecond
@@ -82,9 +82,9 @@ func (c *conn) closeAfterResponse() {
 	if c.drain() != nil || !c.w.CanWriteEOF() || c.w.WriteEOF() != nil {
 		return
 	}
-	asyncio.Timeout(c.ctx, lingerTimeout, func(ctx context.Context) error {
+	c.bounded("closing", lingerTimeout, func() error {
 		for {
-			b, err := c.r.Read(ctx, 64<<10)
+			b, err := c.r.Read(c.ctx, 64<<10)
 			if len(b) == 0 || err != nil {
 				return err
 			}
@@ -103,7 +103,7 @@ func (s *Server) logError(c *conn, msg string, err error, attrs ...slog.Attr) {
 	if s.ErrorLog == nil || err != nil && isPeerGone(err) {
 		return
 	}
-	attrs = append(attrs, slog.String("remote", fmt.Sprint(c.w.GetExtraInfo("peername"))))
+	attrs = append(attrs, slog.String("remote", c.remote))
 	if err != nil {
 		attrs = append(attrs, slog.Any("error", err))
 	}
@@ -128,18 +128,17 @@ func isPeerGone(err error) bool {
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }
 
-// phaseReader is the io.Reader under the bufio.Reader: it reads the stream
-// with the context of the current phase, so a timeout bounds that phase.
-// A failed read (a timeout, a reset) fails every later one too: net/http's
-// header reader ignores some errors from Peek and reads again, and a read
-// after a phase's timeout must not wait.
-type phaseReader struct {
+// stickyReader is the io.Reader under the bufio.Reader: the stream, read
+// with the connection task's ctx. A failed read (a timeout, a reset) fails
+// every later one too: net/http's header reader ignores some errors from
+// Peek and reads again, and a read after a phase's timeout must not wait.
+type stickyReader struct {
 	r      *asyncio.StreamReader
 	ctx    context.Context
 	failed error
 }
 
-func (p *phaseReader) Read(b []byte) (int, error) {
+func (p *stickyReader) Read(b []byte) (int, error) {
 	if p.failed != nil {
 		return 0, p.failed
 	}

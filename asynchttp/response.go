@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asyncio-go/asyncio"
+	"golang.org/x/net/http/httpguts"
 )
 
 // response is the http.ResponseWriter of one request.
@@ -26,6 +27,7 @@ type response struct {
 	hijacked      bool // the handler took the connection (hijack): nothing more is written or read here
 	expect        expectState
 	contentLength int64 // from the handler's Content-Length header, or -1
+	setLength     bool  // the server sets Content-Length (the body was buffered whole)
 	written       int64
 	buf           bytes.Buffer // the body until the headers go
 	start         time.Time    // for the access log
@@ -96,20 +98,17 @@ func (r *response) Flush() {
 func (r *response) sendHeader(final bool) {
 	r.headerSent = true
 	h := r.header
-	if h.Get("Date") == "" {
-		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	}
-	if h.Get("Content-Type") == "" && r.buf.Len() > 0 && bodyAllowed(r.status) {
-		h.Set("Content-Type", http.DetectContentType(r.buf.Bytes()))
+	if v, ok := h["Connection"]; ok && httpguts.HeaderValuesContainsToken(v, "close") {
+		r.closeAfter = true // the handler asked for it, as net/http allows
 	}
 	switch {
 	case !bodyAllowed(r.status):
 	case r.contentLength >= 0:
 	case final:
-		h.Set("Content-Length", strconv.Itoa(r.buf.Len()))
+		r.contentLength = int64(r.buf.Len())
+		r.setLength = true
 	case r.req.ProtoAtLeast(1, 1):
 		r.chunked = true
-		h.Set("Transfer-Encoding", "chunked")
 	default:
 		r.closeAfter = true // HTTP/1.0 without a length: the body ends with the connection
 	}
@@ -117,21 +116,76 @@ func (r *response) sendHeader(final bool) {
 		// Shutting down, or the client may still send a body nobody reads.
 		r.closeAfter = true
 	}
-	if r.req.Close || r.closeAfter {
-		h.Set("Connection", "close")
-	} else if !r.req.ProtoAtLeast(1, 1) {
-		h.Set("Connection", "keep-alive")
+
+	// The head is built in the connection's buffer: the handler's headers
+	// (with what HTTP forbids in them dropped or blanked, so nothing can be
+	// split), then the server's.
+	proto := "HTTP/1.1 "
+	if r.req.ProtoMinor == 0 {
+		proto = "HTTP/1.0 "
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP/%d.%d %03d %s\r\n", 1, min(r.req.ProtoMinor, 1), r.status, http.StatusText(r.status))
-	h.Write(&b)
-	b.WriteString("\r\n")
-	r.w.Write([]byte(b.String()))
+	b := append(r.head[:0], proto...)
+	b = strconv.AppendInt(b, int64(r.status), 10)
+	b = append(b, ' ')
+	b = append(b, http.StatusText(r.status)...)
+	b = append(b, "\r\n"...)
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		for _, v := range vs {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = appendHeaderValue(b, v)
+			b = append(b, "\r\n"...)
+		}
+	}
+	if _, ok := h["Date"]; !ok {
+		b = append(b, "Date: "...)
+		b = r.srv.appendDate(b)
+		b = append(b, "\r\n"...)
+	}
+	if _, ok := h["Content-Type"]; !ok && r.buf.Len() > 0 && bodyAllowed(r.status) {
+		b = append(b, "Content-Type: "...)
+		b = append(b, http.DetectContentType(r.buf.Bytes())...)
+		b = append(b, "\r\n"...)
+	}
+	if r.setLength {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, r.contentLength, 10)
+		b = append(b, "\r\n"...)
+	}
+	if r.chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	if _, ok := h["Connection"]; !ok {
+		if r.req.Close || r.closeAfter {
+			b = append(b, "Connection: close\r\n"...)
+		} else if !r.req.ProtoAtLeast(1, 1) {
+			b = append(b, "Connection: keep-alive\r\n"...)
+		}
+	}
+	b = append(b, "\r\n"...)
+	r.head = b
+	r.w.Write(b)
 	if r.buf.Len() > 0 {
-		body := r.buf.Bytes()
-		r.buf = bytes.Buffer{}
-		r.body(body)
+		r.body(r.buf.Bytes())
+		r.buf.Reset()
 	}
+}
+
+// appendHeaderValue appends v with CR and LF made spaces and the ends
+// trimmed, as net/http writes header values.
+func appendHeaderValue(b []byte, v string) []byte {
+	v = strings.Trim(v, " \t")
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // body sends p with the chosen framing (nothing for HEAD).
@@ -140,13 +194,17 @@ func (r *response) body(p []byte) {
 		return
 	}
 	if r.chunked {
-		r.w.Write([]byte(strconv.FormatInt(int64(len(p)), 16) + "\r\n"))
+		r.head = strconv.AppendInt(r.head[:0], int64(len(p)), 16)
+		r.head = append(r.head, "\r\n"...)
+		r.w.Write(r.head)
 		r.w.Write(p)
-		r.w.Write([]byte("\r\n"))
+		r.w.Write(crlf)
 		return
 	}
 	r.w.Write(p)
 }
+
+var crlf = []byte("\r\n")
 
 // finish completes the response once the handler has returned.
 func (r *response) finish() {
@@ -157,12 +215,14 @@ func (r *response) finish() {
 		r.sendHeader(true)
 	}
 	if r.chunked && r.req.Method != http.MethodHead {
-		r.w.Write([]byte("0\r\n\r\n"))
+		r.w.Write(lastChunk)
 	}
 	if r.contentLength >= 0 && r.written != r.contentLength && r.req.Method != http.MethodHead {
 		r.closeAfter = true // the handler lied about the length: the framing is broken
 	}
 }
+
+var lastChunk = []byte("0\r\n\r\n")
 
 func bodyAllowed(status int) bool {
 	return !(status >= 100 && status <= 199 || status == http.StatusNoContent || status == http.StatusNotModified)

@@ -42,10 +42,22 @@ type Server struct {
 	ErrorLog *slog.Logger
 
 	// The server's state, on the loop goroutine.
-	servers  []*asyncio.Server                  // from ListenAndServe, for Shutdown
-	idle     map[*asyncio.TimeoutScope]struct{} // connections waiting for their next request
-	closing  bool                               // Shutdown began: no new requests, idle connections end
-	shutDone *asyncio.Event                     // set when Shutdown is over (it may be called twice)
+	servers []*asyncio.Server  // from ListenAndServe, for Shutdown
+	conns   map[*conn]struct{} // the connections being served
+	closing bool               // Shutdown began: no new requests, idle connections end
+	date    []byte             // the Date header's value, for dateSec
+	dateSec int64              // the Unix second date was made for
+}
+
+// appendDate appends the Date header's value for now: formatted once a
+// second.
+func (s *Server) appendDate(b []byte) []byte {
+	now := time.Now()
+	if sec := now.Unix(); sec != s.dateSec || s.date == nil {
+		s.date = now.UTC().AppendFormat(s.date[:0], http.TimeFormat)
+		s.dateSec = sec
+	}
+	return append(b, s.date...)
 }
 
 // ListenAndServe starts serving on host:port and returns the listening
@@ -70,8 +82,10 @@ func (s *Server) ListenAndServe(ctx context.Context, host string, port int, opts
 // is returned. Must be called from a task, with its ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
-	for sc := range s.idle {
-		sc.Reschedule(0) // a deadline in the past: the idle wait ends now
+	for c := range s.conns {
+		if c.idle {
+			c.expire() // the idle wait ends now
+		}
 	}
 	var first error
 	for _, srv := range s.servers {
@@ -85,8 +99,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // ServeConn serves the requests of one connection until it closes or a
 // request asks to close it: an asyncio.StreamHandler.
 func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyncio.StreamWriter) error {
-	c := &conn{srv: s, ctx: ctx, r: r, w: w}
-	c.src = &phaseReader{r: r, ctx: ctx}
+	c := &conn{srv: s, ctx: ctx, task: asyncio.CurrentTask(ctx), loop: asyncio.GetEventLoop(), r: r, w: w}
+	c.src = &stickyReader{r: r, ctx: ctx}
+	if a := w.GetExtraInfo("peername"); a != nil {
+		c.remote = fmt.Sprint(a)
+	}
+	c.granule = orDefault(s.ReadHeaderTimeout, 10*time.Second)
+	if s.WriteTimeout > 0 {
+		c.granule = min(c.granule, s.WriteTimeout)
+	}
+	if s.conns == nil {
+		s.conns = map[*conn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	defer func() {
+		delete(s.conns, c)
+		c.stopTimer()
+	}()
 	limit := s.MaxHeaderBytes
 	if limit <= 0 {
 		limit = http.DefaultMaxHeaderBytes
@@ -108,7 +137,10 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		if first {
 			peek = 1
 		}
-		if err := c.idleWait(wait, func() error { _, err := br.Peek(peek); return err }); err != nil {
+		c.idle = true
+		err := c.bounded("waiting for a request", wait, func() error { _, err := br.Peek(peek); return err })
+		c.idle = false
+		if err != nil {
 			if !first || s.closing || !errors.Is(err, asyncio.ErrTimeout) {
 				return nil // closed, idle too long, shut down or cancelled while idle: nothing to say
 			}
@@ -125,7 +157,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		pending, _ := br.Peek(br.Buffered()) // a pipelined request may be here already
 		rec.start(pending)
 		var req *http.Request
-		err := c.within(orDefault(s.ReadHeaderTimeout, 10*time.Second), func() (err error) {
+		err = c.bounded("reading the request head", orDefault(s.ReadHeaderTimeout, 10*time.Second), func() (err error) {
 			req, err = http.ReadRequest(br)
 			return err
 		})
@@ -159,10 +191,17 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		mustClose := len(req.TransferEncoding) > 0 && rec.sawContentLength()
 		rec.stop()
 		req = req.WithContext(ctx)
-		if a := w.GetExtraInfo("peername"); a != nil {
-			req.RemoteAddr = fmt.Sprint(a)
+		req.RemoteAddr = c.remote
+		// The response and its header map are the connection's, reused:
+		// a handler may not use them after it returns (http.Handler's rule).
+		if c.resp == nil {
+			c.resp = &response{header: http.Header{}}
 		}
-		resp := &response{conn: c, br: br, req: req, header: http.Header{}, contentLength: -1, closeAfter: mustClose || s.closing}
+		resp := c.resp
+		h, buf := resp.header, resp.buf
+		clear(h)
+		buf.Reset()
+		*resp = response{conn: c, br: br, req: req, header: h, buf: buf, contentLength: -1, closeAfter: mustClose || s.closing}
 		if s.AccessLog != nil {
 			resp.start = time.Now()
 		}
@@ -184,10 +223,10 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		resp.finish()
 		if resp.continueWaits() {
 			resp.closeAfter = true // the client may or may not send the body we never asked for
-		} else if !resp.closeAfter && !resp.failed() {
+		} else if req.Body != http.NoBody && !resp.closeAfter && !resp.failed() {
 			// Read what the handler left of the body, so the next request
 			// parses; a large or slow remainder closes the connection instead.
-			err := c.within(orDefault(s.ReadHeaderTimeout, 10*time.Second), func() error {
+			err := c.bounded("reading the rest of the body", orDefault(s.ReadHeaderTimeout, 10*time.Second), func() error {
 				n, err := io.Copy(io.Discard, io.LimitReader(req.Body, maxDiscard+1))
 				if n > maxDiscard {
 					resp.closeAfter = true

@@ -27,8 +27,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/asyncio-go/asyncio"
@@ -40,7 +43,18 @@ func main() {
 	host := flag.String("host", "127.0.0.1", "address to listen on")
 	port := flag.Int("port", 0, "port to listen on; 0: any free one (printed)")
 	seed := flag.Int("seed", 1000, "keys k0..k{seed-1} stored at start")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGTERM")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		go func() { <-sig; pprof.StopCPUProfile(); f.Close(); os.Exit(0) }()
+	}
 
 	switch *impl {
 	case "asyncio":
