@@ -139,6 +139,7 @@ least() { tr ' ' '\n' | grep . | sort -g | head -1; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 fmt_us() { awk -v u="$1" 'BEGIN {if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u}'; }
 declare -A port pid rps cpu p50 p99 errs busy
+declare -A idle_rss idle_base idle_rps idle_p99 idle_busy idle_open base_rps base_p99 base_busy
 for route in ${routes//,/ }; do
   case "$route" in plaintext | json | kv-get | kv-put) ;; *) echo "run.sh: unknown route $route (plaintext, json, kv-get, kv-put)" >&2; exit 2 ;; esac
 done
@@ -183,7 +184,7 @@ for r in $(seq "$runs"); do
 done
 
 # --- Idle connections (-conns N).
-declare -A idle_rss idle_base idle_rps idle_p99 idle_busy idle_open base_rps base_p99 base_busy
+: # (declared with the others above)
 if ((idle > 0)); then
   want=$((idle + 1024))
   if (($(ulimit -n) < want)); then ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; fi
