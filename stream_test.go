@@ -307,8 +307,12 @@ func TestStreamPeerReset(t *testing.T) {
 		if err := s.WaitClosed(ctx); err != nil {
 			return err
 		}
-		if !errors.Is(readErr, syscall.ECONNRESET) {
-			t.Errorf("read after a reset: %v; want ECONNRESET", readErr)
+		var opErr *net.OpError
+		if !errors.Is(readErr, syscall.ECONNRESET) || !errors.As(readErr, &opErr) || opErr.Op != "read" {
+			t.Errorf("read after a reset: %v; want a *net.OpError (read) wrapping ECONNRESET", readErr)
+		}
+		if errors.As(readErr, new(*asyncio.CancelledError)) || errors.Is(readErr, io.EOF) {
+			t.Errorf("a reset should not look like a cancellation or an end of stream: %v", readErr)
 		}
 		if !errors.Is(drainErr, syscall.ECONNRESET) && !errors.Is(drainErr, syscall.EPIPE) {
 			t.Errorf("drain after a reset: %v; want ECONNRESET or EPIPE", drainErr)
@@ -715,6 +719,23 @@ func TestFastReaderDoesNotStarveOthers(t *testing.T) {
 		ticker.Await(ctx)
 		if ticks < reads/32 {
 			t.Errorf("the other task ran %d times during %d reads: starved", ticks, reads)
+		}
+		return nil
+	})
+}
+
+// Reading or writing a stream this side closed fails with net.ErrClosed,
+// as a closed net.Conn does.
+func TestStreamClosedErrors(t *testing.T) {
+	runStreams(t, func(ctx context.Context) error {
+		c, s := tcpPair(ctx, t)
+		defer s.w.Close()
+		c.w.Close()
+		if _, err := c.r.Read(ctx, 10); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("read after Close: %v, want net.ErrClosed", err)
+		}
+		if err := c.w.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("write after Close: %v, want net.ErrClosed", err)
 		}
 		return nil
 	})
