@@ -28,6 +28,31 @@
 // graceful, bounded by an asyncio.Timeout around it. TLS is the listener's:
 // pass asyncio.ServerOptions{TLS: cfg} to ListenAndServe.
 //
+// Each connection has one lazy timer for all its timeouts (deadline.go), so
+// a request costs no timer operation; the response head is built in a
+// per-connection buffer; the response and its header map are reused: a
+// handler must not keep its ResponseWriter past its return, as
+// http.Handler's contract says.
+//
+// # Client
+//
+// Client (and Get, Post, Do with DefaultClient) sends requests from a task:
+// connecting, sending, reading the head and the body are all awaits on the
+// caller's task, so a cancellation or an asyncio.Timeout around the call
+// aborts the request wherever it is (the connection under it closes).
+// Connections are kept alive per host; redirects, cookies (Jar), the retry
+// of an idempotent request on a kept connection the server had closed, and
+// *url.Error results follow net/http's client. It speaks HTTP/1.1 only.
+//
+// # WebSockets
+//
+// Upgrade, in a handler, turns the request's connection into a WebSocket
+// (RFC 6455); Dial opens one from a task. ReadMessage reassembles fragments,
+// answers pings and checks the protocol (masking, reserved bits, control
+// frames, UTF-8 text, MaxMessageBytes), failing a connection with the close
+// code the RFC names; Close runs the closing handshake within CloseTimeout.
+// One task reads a WebSocket at a time; any task may write.
+//
 // # Errors
 //
 // Stream errors are the standard library's: a peer's reset is
