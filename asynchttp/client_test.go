@@ -3,6 +3,8 @@ package asynchttp_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -352,4 +354,70 @@ func fetch(ctx context.Context, c *asynchttp.Client, url string) (string, error)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
+}
+
+// HTTPS both ways: our server with the listener's TLS option against
+// net/http's client, and our client against net/http's TLS server.
+func TestTLS(t *testing.T) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "net/http over %s", r.Proto)
+	}))
+	ts.EnableHTTP2 = false
+	ts.StartTLS()
+	defer ts.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+
+	// Our client, trusting the test server's certificate.
+	inLoop(t, func(ctx context.Context) error {
+		c := &asynchttp.Client{TLS: &tls.Config{RootCAs: pool}}
+		defer c.CloseIdleConnections()
+		for range 2 {
+			resp, err := c.Get(ctx, ts.URL+"/")
+			if err != nil {
+				return err
+			}
+			if body := readAll(t, resp); body != "net/http over HTTP/1.1" {
+				t.Errorf("our client over TLS: %q", body)
+			}
+		}
+		return nil
+	})
+
+	// Our server, with the same certificate, against net/http's client.
+	serveTLS := &asynchttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "asynchttp over TLS, %s, handshake complete %v", r.Proto, r.TLS != nil && r.TLS.HandshakeComplete)
+	})}
+	ready, stop, done := make(chan string), make(chan struct{}), make(chan error, 1)
+	go func() {
+		asyncio.NewEventLoop()
+		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+			ln, err := serveTLS.ListenAndServe(ctx, "127.0.0.1", 0, asyncio.ServerOptions{TLS: ts.TLS.Clone()})
+			if err != nil {
+				return nil, err
+			}
+			ready <- fmt.Sprintf("https://127.0.0.1:%d/", ln.Port())
+			if _, _, err := asyncio.Recv(ctx, stop); err != nil {
+				return nil, err
+			}
+			return nil, asyncio.Timeout(ctx, 10*time.Second, serveTLS.Shutdown)
+		})
+		done <- err
+	}()
+	url := <-ready
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for range 2 {
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := readAll(t, resp); body != "asynchttp over TLS, HTTP/1.1, handshake complete true" {
+			t.Errorf("net/http's client against our TLS server: %q", body)
+		}
+	}
+	client.CloseIdleConnections()
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

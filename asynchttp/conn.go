@@ -2,6 +2,7 @@ package asynchttp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +24,12 @@ type conn struct {
 	r        *asyncio.StreamReader
 	w        *asyncio.StreamWriter
 	src      *stickyReader
-	remote   string    // the peer's address, for Request.RemoteAddr and logs
-	idle     bool      // waiting for the next request: Shutdown ends this wait
-	writeErr error     // the first failed drain: the connection is done
-	head     []byte    // a response's head (or a chunk's size line) as it is built
-	resp     *response // the current request's, reused by the next
+	remote   string               // the peer's address, for Request.RemoteAddr and logs
+	tls      *tls.ConnectionState // for Request.TLS; nil without TLS
+	idle     bool                 // waiting for the next request: Shutdown ends this wait
+	writeErr error                // the first failed drain: the connection is done
+	head     []byte               // a response's head (or a chunk's size line) as it is built
+	resp     *response            // the current request's, reused by the next
 
 	// The lazy timer (deadline.go). Invariant: while a phase is bounded
 	// (deadline != 0), a timer is armed at or before deadline, unless

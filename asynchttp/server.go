@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -104,6 +105,10 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 	if a := w.GetExtraInfo("peername"); a != nil {
 		c.remote = fmt.Sprint(a)
 	}
+	if tc, ok := w.GetExtraInfo("ssl_object").(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		c.tls = &st // Request.TLS, as net/http sets it
+	}
 	c.granule = orDefault(s.ReadHeaderTimeout, 10*time.Second)
 	if s.WriteTimeout > 0 {
 		c.granule = min(c.granule, s.WriteTimeout)
@@ -191,7 +196,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		mustClose := len(req.TransferEncoding) > 0 && rec.sawContentLength()
 		rec.stop()
 		req = req.WithContext(ctx)
-		req.RemoteAddr = c.remote
+		req.RemoteAddr, req.TLS = c.remote, c.tls
 		// The response and its header map are the connection's, reused:
 		// a handler may not use them after it returns (http.Handler's rule).
 		if c.resp == nil {
