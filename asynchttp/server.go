@@ -250,6 +250,9 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			c.closeAfterResponse()
 			return nil
 		}
+		// While the connection idles, it keeps nothing of this request.
+		resp.req = nil
+		clear(resp.header)
 	}
 	return nil
 }

@@ -44,16 +44,33 @@ func main() {
 	port := flag.Int("port", 0, "port to listen on; 0: any free one (printed)")
 	seed := flag.Int("seed", 1000, "keys k0..k{seed-1} stored at start")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGTERM")
+	memprofile := flag.String("memprofile", "", "write a heap profile to this file at SIGTERM")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
+	if *cpuprofile != "" || *memprofile != "" {
+		var f *os.File
+		if *cpuprofile != "" {
+			var err error
+			if f, err = os.Create(*cpuprofile); err != nil {
+				log.Fatal(err)
+			}
+			pprof.StartCPUProfile(f)
 		}
-		pprof.StartCPUProfile(f)
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM)
-		go func() { <-sig; pprof.StopCPUProfile(); f.Close(); os.Exit(0) }()
+		go func() {
+			<-sig
+			if f != nil {
+				pprof.StopCPUProfile()
+				f.Close()
+			}
+			if *memprofile != "" {
+				if m, err := os.Create(*memprofile); err == nil {
+					pprof.Lookup("heap").WriteTo(m, 0)
+					m.Close()
+				}
+			}
+			os.Exit(0)
+		}()
 	}
 
 	switch *impl {
