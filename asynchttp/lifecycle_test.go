@@ -216,3 +216,43 @@ func TestAccessLog(t *testing.T) {
 		t.Errorf("second record: %v", r)
 	}
 }
+
+// A panicking handler: its client gets 500, the panic reaches the loop's
+// exception handler with the handler's stack, and the server goes on.
+func TestPanicReportedWithStack(t *testing.T) {
+	var reports []asyncio.ExceptionContext
+	l := asyncio.NewEventLoop()
+	l.SetExceptionHandler(func(_ *asyncio.Loop, c asyncio.ExceptionContext) { reports = append(reports, c) })
+	srv := &asynchttp.Server{Handler: app()}
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		ln, err := srv.ListenAndServe(ctx, "127.0.0.1", 0)
+		if err != nil {
+			return nil, err
+		}
+		c := &asynchttp.Client{}
+		defer c.CloseIdleConnections()
+		base := fmt.Sprintf("http://127.0.0.1:%d", ln.Port())
+		for _, path := range []string{"/panic", "/hit"} {
+			resp, err := c.Get(ctx, base+path)
+			if err != nil {
+				return nil, err
+			}
+			body := readAll(t, resp)
+			if path == "/panic" && resp.StatusCode != 500 || path == "/hit" && body != "hits=1" {
+				t.Errorf("GET %s: %d %q", path, resp.StatusCode, body)
+			}
+		}
+		return nil, asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 1 {
+		t.Fatalf("%d reports, want 1: %+v", len(reports), reports)
+	}
+	var pe *asyncio.PanicError
+	if r := reports[0]; !errors.As(r.Err, &pe) || pe.Value != "handler bug" || !strings.Contains(string(pe.Stack), "server_test.go") ||
+		!strings.Contains(r.Message, "GET /panic") {
+		t.Errorf("report: %q %v", r.Message, r.Err)
+	}
+}
