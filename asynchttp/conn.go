@@ -138,9 +138,37 @@ type stickyReader struct {
 	r      *asyncio.StreamReader
 	ctx    context.Context
 	failed error
+	one    [1]byte // the byte waitByte read, while held
+	held   bool
+}
+
+// waitByte waits for the stream's next byte and holds it for the next
+// Read: an idle connection waits on the stream itself.
+func (p *stickyReader) waitByte() error {
+	if p.failed != nil {
+		return p.failed
+	}
+	n, err := p.r.ReadInto(p.ctx, p.one[:])
+	if n == 1 {
+		p.held = true
+		return nil
+	}
+	if err != io.EOF {
+		p.failed = err
+	}
+	return err
 }
 
 func (p *stickyReader) Read(b []byte) (int, error) {
+	if p.held && len(b) > 0 {
+		b[0], p.held = p.one[0], false
+		n := 1
+		if p.r.Buffered() > 0 && len(b) > 1 { // what came with it, without waiting
+			m, _ := p.r.ReadInto(p.ctx, b[1:])
+			n += m
+		}
+		return n, nil
+	}
 	if p.failed != nil {
 		return 0, p.failed
 	}

@@ -46,9 +46,33 @@ type Server struct {
 	servers []*asyncio.Server  // from ListenAndServe, for Shutdown
 	conns   map[*conn]struct{} // the connections being served
 	closing bool               // Shutdown began: no new requests, idle connections end
+	readers []*bufio.Reader    // free bufio.Readers: only connections reading a request hold one
 	date    []byte             // the Date header's value, for dateSec
 	dateSec int64              // the Unix second date was made for
 }
+
+// getReader returns a bufio.Reader over r, from the free list if it has one.
+func (s *Server) getReader(r io.Reader) *bufio.Reader {
+	if n := len(s.readers); n > 0 {
+		br := s.readers[n-1]
+		s.readers = s.readers[:n-1]
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, 4096)
+}
+
+// putReader keeps br for another connection's next request.
+func (s *Server) putReader(br *bufio.Reader) {
+	if len(s.readers) < maxFreeReaders {
+		br.Reset(nil)
+		s.readers = append(s.readers, br)
+	}
+}
+
+// maxFreeReaders bounds the free list: readers beyond it go to the
+// collector.
+const maxFreeReaders = 256
 
 // appendDate appends the Date header's value for now: formatted once a
 // second.
@@ -127,7 +151,12 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 	}
 	rec := &recorder{r: c.src}
 	lr := &io.LimitedReader{R: rec, N: int64(limit)}
-	br := bufio.NewReaderSize(lr, 4096)
+	var br *bufio.Reader // from s.readers while a request is read; none while idle
+	defer func() {
+		if br != nil && (c.resp == nil || !c.resp.hijacked) {
+			s.putReader(br)
+		}
+	}()
 	first, lastMethod := true, ""
 	for !s.closing {
 		// The idle wait for a request's first byte, then its headers.
@@ -143,7 +172,22 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			peek = 1
 		}
 		c.idle = true
-		err := c.bounded("waiting for a request", wait, func() error { _, err := br.Peek(peek); return err })
+		err := c.bounded("waiting for a request", wait, func() error {
+			if br == nil || br.Buffered() == 0 {
+				// Idle with nothing buffered: wait on the stream itself,
+				// holding no bufio.Reader (4 KiB a connection) meanwhile.
+				if br != nil {
+					s.putReader(br)
+					br = nil
+				}
+				if err := c.src.waitByte(); err != nil {
+					return err
+				}
+				br = s.getReader(lr)
+			}
+			_, err := br.Peek(peek)
+			return err
+		})
 		c.idle = false
 		if err != nil {
 			if !first || s.closing || !errors.Is(err, asyncio.ErrTimeout) {
