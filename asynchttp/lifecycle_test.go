@@ -17,6 +17,7 @@ import (
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynchttp"
+	"github.com/asyncio-go/asyncio/asynciotest"
 )
 
 // rawConn dials the server at base; the read deadline only keeps a failing
@@ -254,5 +255,60 @@ func TestPanicReportedWithStack(t *testing.T) {
 	if r := reports[0]; !errors.As(r.Err, &pe) || pe.Value != "handler bug" || !strings.Contains(string(pe.Stack), "server_test.go") ||
 		!strings.Contains(r.Message, "GET /panic") {
 		t.Errorf("report: %q %v", r.Message, r.Err)
+	}
+}
+
+// The server's timeouts on the virtual clock, over the simulated network:
+// a kept-alive connection closes IdleTimeout after its last response, a
+// head that never ends is dropped ReadHeaderTimeout after it began, and a
+// head over MaxHeaderBytes gets 431; to the millisecond, in no real time.
+func TestTimeoutsOnVirtualClock(t *testing.T) {
+	l, _ := asynciotest.NewLoop(t)
+	asynciotest.UseNetwork(t, l, asynciotest.NetworkOptions{Latency: time.Millisecond})
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		srv := &asynchttp.Server{Handler: app(), IdleTimeout: 30 * time.Second, ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: 1 << 10}
+		if _, err := srv.ListenAndServe(ctx, "10.0.0.1", 80); err != nil {
+			return nil, err
+		}
+		// closedAfter sends req and reports how long after its reply (or
+		// after sending, if none) the server closed the connection.
+		closedAfter := func(req string) (reply string, after time.Duration) {
+			r, w, err := asyncio.OpenConnection(ctx, "10.0.0.1", 80)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			w.Write([]byte(req))
+			start := l.Time()
+			var got []byte
+			for {
+				b, err := r.Read(ctx, 4096)
+				if len(b) > 0 && len(got) == 0 {
+					start = l.Time()
+				}
+				got = append(got, b...)
+				if len(b) == 0 || err != nil {
+					return string(got), l.Time() - start
+				}
+			}
+		}
+		within := func(d, want time.Duration) bool { return d >= want && d <= want+5*time.Millisecond }
+
+		reply, after := closedAfter("GET /hit HTTP/1.1\r\nHost: x\r\n\r\n")
+		if !strings.Contains(reply, "hits=1") || !within(after, 30*time.Second) {
+			t.Errorf("idle: closed %v after the reply %q, want 30s", after, reply)
+		}
+		reply, after = closedAfter("GET /hit HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+		if reply != "" || !within(after, 5*time.Second) {
+			t.Errorf("unfinished head: closed %v after it began (reply %q), want 5s", after, reply)
+		}
+		reply, _ = closedAfter("GET /hit HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 2<<10) + "\r\n\r\n")
+		if !strings.HasPrefix(reply, "HTTP/1.1 431 ") {
+			t.Errorf("head over MaxHeaderBytes: %q, want 431", reply)
+		}
+		return nil, asyncio.Timeout(ctx, time.Minute, srv.Shutdown)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
