@@ -53,6 +53,10 @@
 // code the RFC names; Close runs the closing handshake within CloseTimeout.
 // One task reads a WebSocket at a time; any task may write.
 //
+// The ResponseWriter is also an http.Hijacker, for code written against
+// net/http's server (gorilla/websocket's Upgrader works unchanged): the
+// net.Conn it gives suspends the handler's task on each read and write.
+//
 // # Errors
 //
 // Stream errors are the standard library's: a peer's reset is

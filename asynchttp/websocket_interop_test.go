@@ -144,3 +144,41 @@ func TestWebSocketGorillaServer(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// gorilla's own Upgrader, unchanged, serving on our server through
+// http.Hijacker: its reads and writes suspend the handler's task, so code
+// written for net/http's server runs on the loop. Our Dial is the client.
+func TestGorillaUpgraderOnOurServer(t *testing.T) {
+	upgrader := websocket.Upgrader{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			t.Errorf("gorilla's Upgrade: %v", err)
+			return
+		}
+		defer c.Close()
+		for {
+			typ, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			c.WriteMessage(typ, append([]byte("gorilla on the loop: "), msg...))
+		}
+	})
+	wsLoop(t, h, func(ctx context.Context, base string) error {
+		ws, _, err := asynchttp.Dial(ctx, base+"/", nil)
+		if err != nil {
+			return err
+		}
+		for _, m := range []string{"one", strings.Repeat("x", 100_000)} {
+			if err := ws.WriteMessage(ctx, asynchttp.TextMessage, []byte(m)); err != nil {
+				return err
+			}
+			_, got, err := ws.ReadMessage(ctx)
+			if err != nil || string(got) != "gorilla on the loop: "+m {
+				t.Errorf("echo: %d bytes, %v", len(got), err)
+			}
+		}
+		return ws.Close(ctx, asynchttp.CloseNormal, "")
+	})
+}
