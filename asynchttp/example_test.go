@@ -55,3 +55,35 @@ func ExampleClient() {
 	})
 	// Output: 200 hello, loop <nil>
 }
+
+// Graceful shutdown: stop accepting, let the request in flight finish,
+// bounded by a Timeout (handlers still running then are cancelled).
+func ExampleServer_Shutdown() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		asyncio.Sleep(r.Context(), 100*time.Millisecond) // work in flight at shutdown
+		fmt.Fprint(w, "finished")
+	})
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		srv := &asynchttp.Server{Handler: mux}
+		ln, err := srv.ListenAndServe(ctx, "127.0.0.1", 0)
+		if err != nil {
+			return nil, err
+		}
+		req := asyncio.CreateTask(ctx, func(ctx context.Context) (string, error) {
+			resp, err := asynchttp.Get(ctx, fmt.Sprintf("http://127.0.0.1:%d/slow", ln.Port()))
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return fmt.Sprintf("%s (connection closed after: %v)", b, resp.Close), err
+		})
+		asyncio.Sleep(ctx, 50*time.Millisecond) // the request is in its handler
+		err = asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+		body, _ := req.Await(ctx)
+		fmt.Println("shutdown:", err, "; in flight:", body)
+		return nil, nil
+	})
+	// Output: shutdown: <nil> ; in flight: finished (connection closed after: true)
+}
