@@ -59,8 +59,10 @@ func ExampleClient() {
 // Graceful shutdown: stop accepting, let the request in flight finish,
 // bounded by a Timeout (handlers still running then are cancelled).
 func ExampleServer_Shutdown() {
+	started := &asyncio.Event{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		started.Set()
 		asyncio.Sleep(r.Context(), 100*time.Millisecond) // work in flight at shutdown
 		fmt.Fprint(w, "finished")
 	})
@@ -79,7 +81,7 @@ func ExampleServer_Shutdown() {
 			b, err := io.ReadAll(resp.Body)
 			return fmt.Sprintf("%s (connection closed after: %v)", b, resp.Close), err
 		})
-		asyncio.Sleep(ctx, 50*time.Millisecond) // the request is in its handler
+		started.Wait(ctx) // the request is in its handler
 		err = asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
 		body, _ := req.Await(ctx)
 		fmt.Println("shutdown:", err, "; in flight:", body)
