@@ -388,23 +388,11 @@ func TestTLS(t *testing.T) {
 	serveTLS := &asynchttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "asynchttp over TLS, %s, handshake complete %v", r.Proto, r.TLS != nil && r.TLS.HandshakeComplete)
 	})}
-	ready, stop, done := make(chan string), make(chan struct{}), make(chan error, 1)
-	go func() {
-		asyncio.NewEventLoop()
-		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
-			ln, err := serveTLS.ListenAndServe(ctx, "127.0.0.1", 0, asyncio.ServerOptions{TLS: ts.TLS.Clone()})
-			if err != nil {
-				return nil, err
-			}
-			ready <- fmt.Sprintf("https://127.0.0.1:%d/", ln.Port())
-			if _, _, err := asyncio.Recv(ctx, stop); err != nil {
-				return nil, err
-			}
-			return nil, asyncio.Timeout(ctx, 10*time.Second, serveTLS.Shutdown)
-		})
-		done <- err
-	}()
-	url := <-ready
+	port, stop := inBackground(t, func(ctx context.Context) (*asyncio.Server, error) {
+		return serveTLS.ListenAndServe(ctx, "127.0.0.1", 0, asyncio.ServerOptions{TLS: ts.TLS.Clone()})
+	})
+	defer stop()
+	url := fmt.Sprintf("https://127.0.0.1:%d/", port)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	for range 2 {
 		resp, err := client.Get(url)
@@ -416,8 +404,4 @@ func TestTLS(t *testing.T) {
 		}
 	}
 	client.CloseIdleConnections()
-	close(stop)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 }

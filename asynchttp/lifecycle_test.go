@@ -312,3 +312,21 @@ func TestTimeoutsOnVirtualClock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The server on a Unix socket, with net/http's client dialing it.
+func TestUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/http.sock"
+	srv := &asynchttp.Server{Handler: app()}
+	_, stop := inBackground(t, func(ctx context.Context) (*asyncio.Server, error) { return srv.ListenAndServeUnix(ctx, path) })
+	defer stop()
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", path)
+	}}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	for i := 1; i <= 2; i++ {
+		if body, _ := get(t, c, "http://unix/hit"); body != fmt.Sprintf("hits=%d", i) {
+			t.Errorf("over a Unix socket: %q", body)
+		}
+	}
+}

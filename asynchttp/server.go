@@ -98,6 +98,18 @@ func (s *Server) ListenAndServe(ctx context.Context, host string, port int, opts
 	return srv, err
 }
 
+// ListenAndServeUnix is ListenAndServe on the Unix socket at path
+// (asyncio.StartUnixServer: a stale socket file is replaced, Close removes
+// it; '@' names an abstract socket). Requests' RemoteAddr is the peer's
+// (usually unnamed) address.
+func (s *Server) ListenAndServeUnix(ctx context.Context, path string, opts ...asyncio.ServerOptions) (*asyncio.Server, error) {
+	srv, err := asyncio.StartUnixServer(ctx, s.ServeConn, path, opts...)
+	if err == nil {
+		s.servers = append(s.servers, srv)
+	}
+	return srv, err
+}
+
 // Shutdown stops the server gracefully, as net/http's Server.Shutdown does:
 // the listeners close at once, idle keep-alive connections close, a request
 // being read or served finishes (its response says Connection: close) and

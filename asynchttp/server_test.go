@@ -29,28 +29,47 @@ func serve(t *testing.T, h http.Handler, client func(base string)) {
 
 func serveWith(t *testing.T, srvConf *asynchttp.Server, client func(base string)) {
 	t.Helper()
+	port, stop := inBackground(t, func(ctx context.Context) (*asyncio.Server, error) {
+		return srvConf.ListenAndServe(ctx, "127.0.0.1", 0)
+	})
+	client(fmt.Sprintf("http://127.0.0.1:%d", port))
+	stop()
+}
+
+// inBackground runs a fresh loop on another goroutine, starts a server
+// there with listen, and returns its port (0 on a Unix socket) and a stop
+// function that closes it and its connections and waits for the loop to
+// end. The test goroutine is then free to be the client.
+func inBackground(t *testing.T, listen func(ctx context.Context) (*asyncio.Server, error)) (port int, stop func()) {
+	t.Helper()
 	asyncio.NewEventLoop().SetExceptionHandler(func(*asyncio.Loop, asyncio.ExceptionContext) {}) // the panic test's report
-	ready, stop := make(chan string), make(chan struct{})
+	ready, quit := make(chan int), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		_, err := asyncio.Run(func(ctx context.Context) (any, error) {
-			srv, err := srvConf.ListenAndServe(ctx, "127.0.0.1", 0)
+			srv, err := listen(ctx)
 			if err != nil {
+				close(ready)
 				return nil, err
 			}
-			ready <- fmt.Sprintf("http://127.0.0.1:%d", srv.Port())
-			_, _, err = asyncio.Recv(ctx, stop)
+			ready <- srv.Port()
+			_, _, err = asyncio.Recv(ctx, quit)
 			srv.Close()
 			srv.CloseClients()
 			return nil, err
 		})
 		done <- err
 	}()
-	base := <-ready
-	client(base)
-	close(stop)
-	if err := <-done; err != nil {
-		t.Error(err)
+	port, ok := <-ready
+	if !ok {
+		t.Fatal(<-done)
+	}
+	return port, func() {
+		t.Helper()
+		close(quit)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
 
