@@ -66,6 +66,20 @@
 // leaves an outside cancellation requested for the next await. An await
 // given a context derived from the task's also ends when that context does.
 //
+// # Telling errors apart
+//
+// Errors are, or wrap, the ones Go programs already check for. A stream's
+// peer that reset the connection gives a *net.OpError wrapping
+// syscall.ECONNRESET (EPIPE on a write); a stream closed on this side gives
+// net.ErrClosed; an orderly end io.EOF (a short ReadExactly an
+// *IncompleteReadError, which matches io.ErrUnexpectedEOF). A timeout is
+// ErrTimeout, which matches context.DeadlineExceeded and
+// os.ErrDeadlineExceeded; a cancellation is a *CancelledError, which
+// matches context.Canceled. So errors.Is(err, syscall.ECONNRESET) is the
+// peer gone and errors.As(err, new(*CancelledError)) is this task
+// cancelled; the default exception handler does not report a peer's reset
+// as an error.
+//
 // # One iteration of the loop
 //
 //  1. poll: wait for I/O readiness, the earliest timer or a wake-up from
