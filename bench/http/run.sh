@@ -3,7 +3,7 @@
 #
 #   bench/http/run.sh                # 3 rounds of 10 s per route and server
 #   bench/http/run.sh -quick         # 3 rounds of 3 s
-#   bench/http/run.sh -runs 5 -d 5 -routes plaintext,json
+#   bench/http/run.sh -runs 5 -d 5 -routes plaintext,json,note,stats
 #   bench/http/run.sh -quick -conns 10000   # also: 10,000 idle keep-alive connections
 #
 # The same handlers (bench/http/server) served two ways: "asyncio"
@@ -28,7 +28,7 @@ args="$*"
 runs=3
 dur=10
 conns=64
-routes="plaintext,json,kv-get,kv-put"
+routes="plaintext,json,kv-get,kv-put,note"
 idle=0
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; }
 while (($#)); do
@@ -114,6 +114,8 @@ url_of() { # url_of ROUTE PORT
   plaintext) echo "http://127.0.0.1:$2/plaintext" ;;
   json) echo "http://127.0.0.1:$2/json" ;;
   kv-get | kv-put) echo "http://127.0.0.1:$2/kv/k1" ;;
+  note) echo "http://127.0.0.1:$2/api/notes/1" ;;
+  stats) echo "http://127.0.0.1:$2/api/stats" ;;
   esac
 }
 run_wrk() { # run_wrk ROUTE PORT SECONDS CONNS: prints "requests rps p50us p99us errors"
@@ -141,7 +143,7 @@ fmt_us() { awk -v u="$1" 'BEGIN {if (u >= 1000) printf "%.2f ms", u / 1000; else
 declare -A port pid rps cpu p50 p99 errs busy
 declare -A idle_rss idle_base idle_rps idle_p99 idle_busy idle_open base_rps base_p99 base_busy
 for route in ${routes//,/ }; do
-  case "$route" in plaintext | json | kv-get | kv-put) ;; *) echo "run.sh: unknown route $route (plaintext, json, kv-get, kv-put)" >&2; exit 2 ;; esac
+  case "$route" in plaintext | json | kv-get | kv-put | note | stats) ;; *) echo "run.sh: unknown route $route (plaintext, json, kv-get, kv-put, note, stats)" >&2; exit 2 ;; esac
 done
 
 # --- Start both servers, pinned, each on a free port.

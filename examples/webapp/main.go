@@ -24,6 +24,7 @@ import (
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynchttp"
+	"github.com/asyncio-go/asyncio/examples/webapp/service"
 )
 
 func main() {
@@ -55,7 +56,7 @@ func main() {
 // gracefully within 10 seconds. Port 0 picks a free port; the address is
 // logged.
 func Serve(ctx context.Context, host string, port int, stop *asyncio.Event, logger *slog.Logger, accessLog bool) error {
-	app := NewApp()
+	app := service.NewApp()
 	srv := &asynchttp.Server{Handler: app.Handler(), ErrorLog: logger, ReadHeaderTimeout: 5 * time.Second}
 	if accessLog {
 		srv.AccessLog = logger
@@ -68,7 +69,7 @@ func Serve(ctx context.Context, host string, port int, stop *asyncio.Event, logg
 	if err := stop.Wait(ctx); err != nil {
 		return err
 	}
-	logger.Info("webapp: shutting down", "chatters", app.room.Len())
-	app.room.CloseAll(ctx, "server shutting down")
+	logger.Info("webapp: shutting down", "chatters", app.Chatters())
+	app.CloseChat(ctx, "server shutting down")
 	return asyncio.Timeout(ctx, 10*time.Second, srv.Shutdown)
 }

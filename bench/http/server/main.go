@@ -36,6 +36,7 @@ import (
 
 	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynchttp"
+	"github.com/asyncio-go/asyncio/examples/webapp/service"
 )
 
 func main() {
@@ -79,7 +80,7 @@ func main() {
 			// Handlers run on this loop one at a time: a plain map is safe.
 			kv := mapStore{}
 			kv.seed(*seed)
-			srv, err := (&asynchttp.Server{Handler: newMux(kv), IdleTimeout: idleTimeout}).ListenAndServe(ctx, *host, *port)
+			srv, err := (&asynchttp.Server{Handler: newMux(kv, webapp()), IdleTimeout: idleTimeout}).ListenAndServe(ctx, *host, *port)
 			if err != nil {
 				return nil, err
 			}
@@ -99,7 +100,7 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("http server (nethttp) listening on port %d\n", ln.Addr().(*net.TCPAddr).Port)
-		srv := &http.Server{Handler: newMux(kv), IdleTimeout: idleTimeout, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: newMux(kv, serialized(webapp())), IdleTimeout: idleTimeout, ReadHeaderTimeout: 10 * time.Second}
 		log.Fatal(srv.Serve(ln))
 	default:
 		fmt.Fprintf(os.Stderr, "server: -impl %q: want asyncio or nethttp\n", *impl)
@@ -152,8 +153,29 @@ func (s *lockedStore) put(key string, value []byte) {
 var hello = []byte("Hello, World!")
 
 // newMux is the handler code both servers run.
-func newMux(kv store) *http.ServeMux {
+// webapp is examples/webapp's service with one note stored: its API
+// (/api/...) is served by both servers.
+func webapp() http.Handler {
+	app := service.NewApp()
+	app.Add("benchmark note")
+	return app.Handler()
+}
+
+// serialized runs h's handlers one at a time: the examples/webapp service
+// is written for the loop, where handlers never run at once; under
+// net/http's goroutines that takes a mutex around each of them.
+func serialized(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func newMux(kv store, api http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
 	mux.HandleFunc("GET /plaintext", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(hello)

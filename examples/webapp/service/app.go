@@ -1,6 +1,12 @@
-package main
+// Package service is examples/webapp's web service: a JSON API over an
+// in-memory store and a WebSocket chat room, as one http.Handler meant to
+// be served on the loop (asynchttp), where handlers never run at once, so
+// its maps need no mutex. bench/http serves its API with net/http too,
+// behind one mutex, to compare the two servers on the same handlers.
+package service
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -23,7 +29,23 @@ type Note struct {
 	Created time.Time `json:"created"`
 }
 
+// NewApp returns an empty service.
 func NewApp() *App { return &App{notes: map[int]Note{}, nextID: 1, room: NewRoom()} }
+
+// Add stores a note (what POST /api/notes does, without telling the chat).
+func (a *App) Add(text string) Note {
+	n := Note{ID: a.nextID, Text: text, Created: time.Now().UTC()}
+	a.notes[n.ID] = n
+	a.nextID++
+	return n
+}
+
+// Chatters is the number of chat members.
+func (a *App) Chatters() int { return a.room.Len() }
+
+// CloseChat tells every chat member the server is going away (close 1001)
+// and waits for the closing handshakes.
+func (a *App) CloseChat(ctx context.Context, reason string) { a.room.CloseAll(ctx, reason) }
 
 // Handler routes the API and the chat.
 func (a *App) Handler() http.Handler {
@@ -59,9 +81,7 @@ func (a *App) addNote(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"text": "..."}`})
 		return
 	}
-	n := Note{ID: a.nextID, Text: in.Text, Created: time.Now().UTC()}
-	a.notes[n.ID] = n
-	a.nextID++
+	n := a.Add(in.Text)
 	a.room.Broadcast(r.Context(), "server", "new note #"+strconv.Itoa(n.ID)+": "+n.Text)
 	writeJSON(w, http.StatusCreated, n)
 }
