@@ -57,6 +57,25 @@
 // net/http's server (gorilla/websocket's Upgrader works unchanged): the
 // net.Conn it gives suspends the handler's task on each read and write.
 //
+// # Testing a service
+//
+// Server, Client, Upgrade and Dial run over asynciotest's simulated network
+// unchanged, on the virtual clock, so a whole service (server, clients,
+// chatters, timeouts of minutes) is tested in microseconds, the same way on
+// every run, or under many schedules with asynciotest.Explore:
+//
+//	l, _ := asynciotest.NewLoop(t)
+//	asynciotest.UseNetwork(t, l, asynciotest.NetworkOptions{Latency: time.Millisecond})
+//	asyncio.Run(func(ctx context.Context) (any, error) {
+//		srv := &asynchttp.Server{Handler: h}
+//		srv.ListenAndServe(ctx, "10.0.0.1", 80)
+//		resp, err := (&asynchttp.Client{}).Get(ctx, "http://10.0.0.1/")
+//		...
+//	})
+//
+// examples/webapp's test does this for its API, its chat room and its
+// shutdown.
+//
 // # Errors
 //
 // Stream errors are the standard library's: a peer's reset is
