@@ -49,6 +49,12 @@ type Client struct {
 	// MaxResponseHeaderBytes limits the status line and headers of a
 	// response; 0 means 1 MiB.
 	MaxResponseHeaderBytes int
+	// ExpectContinueTimeout, if positive, is how long a request with a
+	// body and "Expect: 100-continue" waits for the server's "100
+	// Continue" before sending the body anyway; a final answer in the
+	// meantime (401, 413...) is the response and the body is never sent.
+	// 0 sends the body at once, as net/http's Transport does.
+	ExpectContinueTimeout time.Duration
 
 	pool pool
 }

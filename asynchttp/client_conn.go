@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -138,11 +139,25 @@ func (pc *pconn) roundTrip(ctx context.Context, req *http.Request, deadline time
 	var resp *http.Response
 	err := within(ctx, deadline, func(ctx context.Context) error {
 		pc.src.ctx = ctx
-		if err := req.Write(pc.w.IO(ctx)); err != nil {
-			return err
-		}
 		pc.src.n, pc.src.headLeft = 0, headerLimit
 		defer func() { pc.src.headLeft = -1 }()
+		wire := req
+		var ec *continueBody
+		if d := pc.client.ExpectContinueTimeout; d > 0 && req.ContentLength > 0 && hasToken(req.Header.Get("Expect"), "100-continue") {
+			ec = &continueBody{pc: pc, req: req, body: req.Body, wait: d, ctx: ctx}
+			wire = req.Clone(ctx)
+			wire.Body = ec
+		}
+		if err := wire.Write(pc.w.IO(ctx)); err != nil {
+			if ec == nil || ec.final == nil {
+				return err
+			}
+			// The server answered before the body was sent: that is the
+			// response, and the connection cannot carry another request.
+			resp = ec.final
+			resp.Close = true
+			return nil
+		}
 		for {
 			var err error
 			if resp, err = http.ReadResponse(pc.br, req); err != nil {
@@ -258,3 +273,52 @@ func (b *clientBody) end() {
 		b.pc = nil
 	}
 }
+
+// continueBody is the body of a request sent with "Expect: 100-continue"
+// (Client.ExpectContinueTimeout): its first Read, which comes once the
+// headers are written, waits for the server's answer first. A "100
+// Continue", or no answer within the wait, lets the body go; a final
+// response stops it (Read fails with errBodyNotWanted) and becomes the
+// exchange's response.
+type continueBody struct {
+	pc      *pconn
+	req     *http.Request
+	body    io.ReadCloser
+	wait    time.Duration
+	ctx     context.Context
+	decided bool
+	final   *http.Response
+}
+
+var errBodyNotWanted = errors.New("asynchttp: the server answered before the request body was sent")
+
+func (e *continueBody) Read(p []byte) (int, error) {
+	if !e.decided {
+		e.decided = true
+		if err := e.pc.w.Drain(e.ctx); err != nil { // the headers go now
+			return 0, err
+		}
+		var resp *http.Response
+		err := asyncio.Timeout(e.ctx, e.wait, func(ctx context.Context) (err error) {
+			e.pc.src.ctx = ctx
+			defer func() { e.pc.src.ctx = e.ctx }()
+			resp, err = http.ReadResponse(e.pc.br, e.req)
+			return err
+		})
+		switch {
+		case errors.Is(err, asyncio.ErrTimeout) && e.pc.br.Buffered() == 0 && e.pc.src.n == 0:
+			// No answer in time: send the body anyway, as net/http does.
+		case err != nil:
+			return 0, err
+		case resp.StatusCode == http.StatusContinue:
+		case resp.StatusCode >= 200:
+			e.final = resp
+			return 0, errBodyNotWanted
+		default:
+			return 0, fmt.Errorf("asynchttp: unexpected %d while waiting for 100 Continue", resp.StatusCode)
+		}
+	}
+	return e.body.Read(p)
+}
+
+func (e *continueBody) Close() error { return e.body.Close() }

@@ -405,3 +405,53 @@ func TestTLS(t *testing.T) {
 	}
 	client.CloseIdleConnections()
 }
+
+// countingReader counts what is read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// Expect: 100-continue from our client: the body goes after the server's
+// 100, and not at all when the server answers first (here 401, from a
+// handler that never reads it). Both ends are ours, on one loop.
+func TestClientExpectContinue(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/echo", app())
+	mux.HandleFunc("/deny", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusUnauthorized) })
+	inLoop(t, func(ctx context.Context) error {
+		srv := &asynchttp.Server{Handler: mux}
+		ln, err := srv.ListenAndServe(ctx, "127.0.0.1", 0)
+		if err != nil {
+			return err
+		}
+		c := &asynchttp.Client{ExpectContinueTimeout: time.Minute}
+		defer c.CloseIdleConnections()
+		base := fmt.Sprintf("http://127.0.0.1:%d", ln.Port())
+		for _, tc := range []struct {
+			path   string
+			status int
+			sent   int
+		}{{"/echo", 200, 1 << 20}, {"/deny", 401, 0}, {"/echo", 200, 1 << 20}} {
+			body := &countingReader{r: strings.NewReader(strings.Repeat("x", 1<<20))}
+			req, _ := http.NewRequest("POST", base+tc.path, body)
+			req.ContentLength = 1 << 20
+			req.Header.Set("Expect", "100-continue")
+			resp, err := c.Do(ctx, req)
+			if err != nil {
+				return err
+			}
+			got := readAll(t, resp)
+			if resp.StatusCode != tc.status || body.n != tc.sent || tc.status == 200 && len(got) != 1<<20 {
+				t.Errorf("POST %s: %d, body sent %d bytes, want %d and %d", tc.path, resp.StatusCode, body.n, tc.status, tc.sent)
+			}
+		}
+		return asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+	})
+}
