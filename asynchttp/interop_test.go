@@ -66,13 +66,16 @@ func pythonWebsockets(t *testing.T) string {
 }
 
 // Python's websockets client against our server: text, binary, a large
-// message, a fragmented one, ping, and the closing handshake.
+// message, a fragmented one, ping, and the closing handshake; with our
+// server's Compression on, it negotiates permessage-deflate (the Python
+// client offers it by default) and everything goes compressed.
 func TestPythonWebSocketClient(t *testing.T) {
 	py := pythonWebsockets(t)
 	script := `
 import asyncio, sys, websockets
 async def main(url):
     async with websockets.connect(url, max_size=None) as ws:
+        print("extensions", [e.name for e in ws.extensions])
         await ws.send("hello")
         print(await ws.recv())
         await ws.send(b"\x00\x01\x02")
@@ -86,21 +89,28 @@ async def main(url):
     print("closed", ws.close_code)
 asyncio.run(asyncio.wait_for(main(sys.argv[1]), 30))
 `
-	var ended error
-	serve(t, echoWS(&asynchttp.WebSocketOptions{MaxMessageBytes: 1 << 20}, func(err error) { ended = err }), func(base string) {
-		cmd := exec.Command(py, "-c", script, "ws"+strings.TrimPrefix(base, "http")+"/")
-		cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("python client: %v\n%s", err, out)
+	for _, compression := range []bool{false, true} {
+		var ended error
+		opts := &asynchttp.WebSocketOptions{MaxMessageBytes: 1 << 20, Compression: compression}
+		serve(t, echoWS(opts, func(err error) { ended = err }), func(base string) {
+			cmd := exec.Command(py, "-c", script, "ws"+strings.TrimPrefix(base, "http")+"/")
+			cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("python client (compression %v): %v\n%s", compression, err, out)
+			}
+			ext := "[]"
+			if compression {
+				ext = "['permessage-deflate']"
+			}
+			want := "extensions " + ext + "\nhello\n000102\n300000\nfrag1 frag2\npong\nclosed 1000\n"
+			if string(out) != want {
+				t.Errorf("python client (compression %v) printed:\n%s\nwant:\n%s", compression, out, want)
+			}
+		})
+		var closed *asynchttp.CloseError
+		if !errors.As(ended, &closed) || closed.Code != asynchttp.CloseNormal {
+			t.Errorf("the server's ReadMessage ended with %v, want the client's close 1000", ended)
 		}
-		want := "hello\n000102\n300000\nfrag1 frag2\npong\nclosed 1000\n"
-		if string(out) != want {
-			t.Errorf("python client printed:\n%s\nwant:\n%s", out, want)
-		}
-	})
-	var closed *asynchttp.CloseError
-	if !errors.As(ended, &closed) || closed.Code != asynchttp.CloseNormal {
-		t.Errorf("the server's ReadMessage ended with %v, want the client's close 1000", ended)
 	}
 }

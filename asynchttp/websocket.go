@@ -60,6 +60,10 @@ type WebSocketOptions struct {
 	CloseTimeout time.Duration
 	// TLS configures a wss:// Dial; nil: the defaults (tls.Config{}).
 	TLS *tls.Config
+	// Compression offers (Dial) or accepts (Upgrade) permessage-deflate
+	// (RFC 7692), without context takeover: each message is compressed on
+	// its own, and MaxMessageBytes bounds it once inflated.
+	Compression bool
 }
 
 func (o *WebSocketOptions) maxMessage() int64 {
@@ -116,8 +120,10 @@ type WebSocket struct {
 	// msgType and msg are the data message being received: msgType is 0
 	// between messages; msg holds the fragments so far. They outlive a
 	// cancelled ReadMessage.
-	msgType MessageType
-	msg     []byte
+	msgType       MessageType
+	msg           []byte
+	msgCompressed bool // the message's first frame had RSV1: it is inflated when complete
+	deflate       bool // permessage-deflate was negotiated (websocket_deflate.go)
 	// closeSent is set when our close frame is written; nothing is written after it.
 	closeSent bool
 	// err, once set, is what every later read returns: the peer's
@@ -127,6 +133,7 @@ type WebSocket struct {
 	// done is set with err: Close waits on it while another task reads.
 	done asyncio.Event
 	wbuf []byte // reused frame encoding buffer
+	cbuf []byte // reused compressed payload buffer
 }
 
 // frameSink is where frames are written: the connection's
@@ -204,12 +211,14 @@ func (ws *WebSocket) readMessage(ctx context.Context) (MessageType, []byte, erro
 			continue
 		}
 		switch {
+		case f.rsv1 && (!ws.deflate || f.op == opContinuation):
+			return 0, nil, protocolErrorf(CloseProtocolError, "RSV1 set without permessage-deflate, or on a continuation frame")
 		case f.op == opContinuation && ws.msgType == 0:
 			return 0, nil, protocolErrorf(CloseProtocolError, "a continuation frame with no message begun")
 		case f.op != opContinuation && ws.msgType != 0:
 			return 0, nil, protocolErrorf(CloseProtocolError, "a new message began inside a fragmented one")
 		case f.op != opContinuation:
-			ws.msgType = MessageType(f.op)
+			ws.msgType, ws.msgCompressed = MessageType(f.op), f.rsv1
 		}
 		ws.msg = append(ws.msg, f.payload...)
 		if !f.fin {
@@ -217,6 +226,11 @@ func (ws *WebSocket) readMessage(ctx context.Context) (MessageType, []byte, erro
 		}
 		typ, msg := ws.msgType, ws.msg
 		ws.msgType, ws.msg = 0, nil
+		if ws.msgCompressed {
+			if msg, err = decompress(msg, ws.maxMessage); err != nil {
+				return 0, nil, err
+			}
+		}
 		if typ == TextMessage && !utf8.Valid(msg) {
 			return 0, nil, protocolErrorf(CloseInvalidPayload, "a text message is not UTF-8")
 		}
@@ -283,7 +297,12 @@ func (ws *WebSocket) WriteMessage(ctx context.Context, typ MessageType, data []b
 	if ws.closeSent || ws.err != nil {
 		return ErrWebSocketClosed
 	}
-	ws.writeFrame(byte(typ), data)
+	if ws.deflate {
+		ws.cbuf = compress(ws.cbuf[:0], data)
+		ws.writeFrame(byte(typ)|rsv1, ws.cbuf)
+	} else {
+		ws.writeFrame(byte(typ), data)
+	}
 	return ws.w.Drain(ctx)
 }
 

@@ -12,7 +12,8 @@ import (
 
 // The WebSocket frame (RFC 6455 section 5.2), read and written here:
 //
-//	byte 0: FIN (0x80), RSV1-3 (0x70, must be 0: no extension is negotiated), opcode (0x0F)
+//	byte 0: FIN (0x80), RSV1-3 (0x70: RSV1 marks a compressed message where
+//	        permessage-deflate is on, websocket_deflate.go; RSV2-3 must be 0), opcode (0x0F)
 //	byte 1: MASK (0x80), payload length (0x7F): 0-125, or 126 (a 16-bit length
 //	        follows) or 127 (a 64-bit length follows, its top bit 0)
 //	then the 4-byte masking key if MASK, then the payload (XORed with the key).
@@ -36,6 +37,7 @@ const maxControlPayload = 125
 // frame is one decoded frame; payload is unmasked.
 type frame struct {
 	fin     bool
+	rsv1    bool // the reader decides whether it may be set
 	op      byte
 	payload []byte
 }
@@ -150,11 +152,13 @@ func readFrame(ctx context.Context, src frameSource, fromClient bool, maxPayload
 	if err != nil {
 		return frame{}, err
 	}
-	f := frame{fin: head[0]&0x80 != 0, op: head[0] & 0x0F}
+	f := frame{fin: head[0]&0x80 != 0, rsv1: head[0]&rsv1 != 0, op: head[0] & 0x0F}
 	masked := head[1]&0x80 != 0
 	switch {
-	case head[0]&0x70 != 0:
-		return f, protocolErrorf(CloseProtocolError, "reserved bits set (no extension was negotiated)")
+	case head[0]&0x30 != 0:
+		return f, protocolErrorf(CloseProtocolError, "reserved bits RSV2 or RSV3 set (no extension uses them)")
+	case f.rsv1 && f.isControl():
+		return f, protocolErrorf(CloseProtocolError, "RSV1 set on a control frame")
 	case f.op > opBinary && f.op < opClose || f.op > opPong:
 		return f, protocolErrorf(CloseProtocolError, "reserved opcode %#x", f.op)
 	case fromClient && !masked:

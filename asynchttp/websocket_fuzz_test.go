@@ -76,18 +76,22 @@ func FuzzWebSocketMessages(f *testing.F) {
 	f.Add(bytes.Join([][]byte{mask(false, opText, "hel"), mask(true, opPing, "x"), mask(true, opContinuation, "lo"), mask(true, opClose, "\x03\xe8")}, nil))
 	f.Add(bytes.Join([][]byte{mask(true, opBinary, "\xff\x00"), mask(true, opText, "\xff")}, nil))
 	f.Add(bytes.Join([][]byte{mask(false, opBinary, "0123456789"), mask(true, opContinuation, "0123456789")}, nil))
+	f.Add(bytes.Join([][]byte{appendFrame(nil, true, opText|rsv1, compress(nil, []byte("squeezed")), true), mask(true, opClose, "\x03\xe8")}, nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sink := &sinkRecorder{}
-		ws := newWebSocket(&sliceSource{b: data}, sink, false, "", &WebSocketOptions{MaxMessageBytes: 16})
-		ctx := context.Background()
-		for range 64 {
-			typ, msg, err := ws.ReadMessage(ctx)
-			if err != nil {
-				checkEnd(t, ws, sink, err)
-				return
-			}
-			if len(msg) > 16 || typ == TextMessage && !utf8.Valid(msg) || typ != TextMessage && typ != BinaryMessage {
-				t.Fatalf("ReadMessage gave %v %q", typ, msg)
+		for _, deflate := range []bool{false, true} { // as negotiated, or not
+			sink := &sinkRecorder{}
+			ws := newWebSocket(&sliceSource{b: data}, sink, false, "", &WebSocketOptions{MaxMessageBytes: 16})
+			ws.deflate = deflate
+			ctx := context.Background()
+			for range 64 {
+				typ, msg, err := ws.ReadMessage(ctx)
+				if err != nil {
+					checkEnd(t, ws, sink, err)
+					break
+				}
+				if len(msg) > 16 || typ == TextMessage && !utf8.Valid(msg) || typ != TextMessage && typ != BinaryMessage {
+					t.Fatalf("ReadMessage gave %v %q", typ, msg)
+				}
 			}
 		}
 	})

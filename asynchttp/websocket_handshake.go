@@ -84,6 +84,10 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *WebSocketOptions) (*W
 	if proto != "" {
 		b.WriteString("Sec-WebSocket-Protocol: " + proto + "\r\n")
 	}
+	deflate := opts != nil && opts.Compression && acceptDeflate(parseExtensions(r.Header.Values("Sec-WebSocket-Extensions")))
+	if deflate {
+		b.WriteString("Sec-WebSocket-Extensions: " + deflateAnswer + "\r\n")
+	}
 	if opts != nil {
 		opts.Header.Write(&b)
 	}
@@ -92,7 +96,9 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *WebSocketOptions) (*W
 	if err := wr.Drain(r.Context()); err != nil {
 		return nil, err
 	}
-	return newWebSocket(&streamSource{ahead: ahead, r: rd}, wr, false, proto, opts), nil
+	ws := newWebSocket(&streamSource{ahead: ahead, r: rd}, wr, false, proto, opts)
+	ws.deflate = deflate
+	return ws, nil
 }
 
 // checkUpgrade checks the request's handshake headers (section 4.2.1).
@@ -184,6 +190,9 @@ func clientHandshake(ctx context.Context, u *url.URL, rd *asyncio.StreamReader, 
 		if len(offered) > 0 {
 			b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(offered, ", ") + "\r\n")
 		}
+		if opts.Compression {
+			b.WriteString("Sec-WebSocket-Extensions: " + deflateOffer + "\r\n")
+		}
 		opts.Header.Write(&b)
 	}
 	b.WriteString("\r\n")
@@ -215,9 +224,15 @@ func clientHandshake(ctx context.Context, u *url.URL, rd *asyncio.StreamReader, 
 	case proto != "" && !slices.Contains(offered, proto):
 		return nil, resp, bad("the server chose subprotocol " + proto + ", which was not offered")
 	}
+	deflate, err := checkDeflateAnswer(resp.Header.Values("Sec-WebSocket-Extensions"), opts != nil && opts.Compression)
+	if err != nil {
+		return nil, resp, bad(err.Error())
+	}
 	ahead, _ := br.Peek(br.Buffered()) // frames sent right after the 101
 	src := &streamSource{ahead: bytes.Clone(ahead), r: rd}
-	return newWebSocket(src, wr, true, proto, opts), resp, nil
+	ws := newWebSocket(src, wr, true, proto, opts)
+	ws.deflate = deflate
+	return ws, resp, nil
 }
 
 // maxResponseHead bounds the handshake response's status line and headers.

@@ -182,3 +182,68 @@ func TestGorillaUpgraderOnOurServer(t *testing.T) {
 		return ws.Close(ctx, asynchttp.CloseNormal, "")
 	})
 }
+
+// permessage-deflate with gorilla both ways: its client (EnableCompression)
+// against our server, our Dial against its server; and our two ends.
+func TestWebSocketCompressionInterop(t *testing.T) {
+	text := strings.Repeat("compress me, ", 10_000)
+	opts := &asynchttp.WebSocketOptions{Compression: true, MaxMessageBytes: 1 << 20}
+
+	serve(t, echoWS(opts, nil), func(base string) {
+		d := websocket.Dialer{EnableCompression: true, HandshakeTimeout: 20 * time.Second}
+		c, resp, err := d.Dial("ws"+strings.TrimPrefix(base, "http")+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(20 * time.Second)) // a guard only
+		if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+			t.Errorf("gorilla's offer not accepted: %q", ext)
+		}
+		c.EnableWriteCompression(true)
+		for _, m := range []string{"small", text} {
+			c.WriteMessage(websocket.TextMessage, []byte(m))
+			if _, got, err := c.ReadMessage(); err != nil || string(got) != m {
+				t.Errorf("gorilla client, compressed echo: %d bytes, %v", len(got), err)
+			}
+		}
+		c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+	})
+
+	up := websocket.Upgrader{EnableCompression: true}
+	gs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.EnableWriteCompression(true)
+		for {
+			typ, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			c.WriteMessage(typ, msg)
+		}
+	}))
+	defer gs.Close()
+	wsLoop(t, echoWS(opts, nil), func(ctx context.Context, ours string) error {
+		for _, base := range []string{"ws" + strings.TrimPrefix(gs.URL, "http"), ours} {
+			ws, resp, err := asynchttp.Dial(ctx, base+"/", opts)
+			if err != nil {
+				return err
+			}
+			if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+				t.Errorf("%s did not accept our offer: %q", base, ext)
+			}
+			for _, m := range []string{"small", text} {
+				ws.WriteMessage(ctx, asynchttp.TextMessage, []byte(m))
+				if _, got, err := ws.ReadMessage(ctx); err != nil || string(got) != m {
+					t.Errorf("our Dial to %s, compressed echo: %d bytes, %v", base, len(got), err)
+				}
+			}
+			ws.Close(ctx, asynchttp.CloseNormal, "")
+		}
+		return nil
+	})
+}
