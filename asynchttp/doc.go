@@ -51,6 +51,9 @@
 // answers pings and checks the protocol (masking, reserved bits, control
 // frames, UTF-8 text, MaxMessageBytes), failing a connection with the close
 // code the RFC names; Close runs the closing handshake within CloseTimeout.
+// With Compression set on both sides, messages are compressed with
+// permessage-deflate (RFC 7692), each on its own, inflated within
+// MaxMessageBytes.
 // One task reads a WebSocket at a time; any task may write.
 //
 // The ResponseWriter is also an http.Hijacker, for code written against
