@@ -105,9 +105,10 @@ type sock struct {
 	raw        *tlsTransport // what tls reads and writes through
 	r          StreamReader
 	w          StreamWriter
-	streak     int  // reads in a row that found data without suspending (fairness)
-	drained    bool // the last read was short: the socket was empty, so wait before reading again
-	closeAtEOF bool // a pipe's read end (OpenFile): the descriptor closes when the end is read
+	streak     int   // reads in a row that found data without suspending (fairness)
+	drained    bool  // the last read was short: the socket was empty, so wait before reading again
+	closeAtEOF bool  // a pipe's read end (OpenFile): the descriptor closes when the end is read
+	abortErr   error // the failed send that closed the socket (abort): what reads then return
 
 	tlsLimits tlsLimits // the TLS handshake and shutdown timeouts the options gave
 }
@@ -143,6 +144,17 @@ func (s *sock) close() error {
 	return err
 }
 
+// abort closes the socket after a failed send (StreamWriter.fail): a task
+// suspended reading it wakes and gets err, and so does every later read,
+// once the bytes already buffered are read.
+func (s *sock) abort(err error) {
+	if s.fd < 0 {
+		return
+	}
+	s.abortErr = err
+	s.close()
+}
+
 // opError wraps a failed system call the way package net does, so the message
 // names the connection and errors.Is finds the errno (syscall.ECONNRESET).
 func (s *sock) opError(op string, err error) error {
@@ -156,7 +168,7 @@ func (s *sock) opError(op string, err error) error {
 // end of the stream it returns io.EOF (possibly with n > 0 under TLS).
 func (s *sock) read(ctx context.Context, p []byte) (int, error) {
 	if s.isClosed() {
-		return 0, s.opError("read", net.ErrClosed)
+		return 0, s.closedError()
 	}
 	if s.tls != nil {
 		s.raw.ctx = ctx
@@ -208,9 +220,18 @@ func (s *sock) waitReadable(ctx context.Context) error {
 	s.streak = 0
 	err := WaitReadable(ctx, s.fd)
 	if s.isClosed() && !isInterruption(err) {
-		return s.opError("read", net.ErrClosed) // Close woke us
+		return s.closedError() // Close or an abort woke us
 	}
 	return err
+}
+
+// closedError is what a read of a closed socket returns: the failed send
+// that aborted it, or net.ErrClosed.
+func (s *sock) closedError() error {
+	if s.abortErr != nil {
+		return s.abortErr
+	}
+	return s.opError("read", net.ErrClosed)
 }
 
 // isInterruption tells a wait that was cut short (cancellation, timeout),

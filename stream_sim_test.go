@@ -3,9 +3,14 @@
 package asyncio_test
 
 import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/asyncio-go/asyncio"
 	"github.com/asyncio-go/asyncio/asynciotest"
 )
 
@@ -43,4 +48,28 @@ func TestStreamsOverSimulatedNetwork(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A send that fails (here every write, on the simulated network) aborts
+// the connection, as an asyncio transport's write error does: a task
+// suspended reading the stream wakes with that error instead of waiting
+// for bytes that cannot come, and Drain returns it too.
+func TestStreamWriteFailureWakesReader(t *testing.T) {
+	streamNetwork = &asynciotest.NetworkOptions{Latency: time.Millisecond, WriteFailRate: 1}
+	defer func() { streamNetwork = nil }()
+	runStreams(t, func(ctx context.Context) error {
+		c, _ := tcpPair(ctx, t)
+		reader := asyncio.CreateTask(ctx, func(ctx context.Context) ([]byte, error) { return c.r.ReadLine(ctx) })
+		asyncio.Sleep(ctx, 0) // the reader is suspended
+		c.w.Write([]byte("lost\n"))
+		_, err := reader.Await(ctx)
+		var opErr *net.OpError
+		if !errors.Is(err, syscall.EIO) || !errors.As(err, &opErr) || opErr.Op != "write" {
+			t.Errorf("reader after a failed send: %v, want the send's *net.OpError (EIO)", err)
+		}
+		if err := c.w.Drain(ctx); !errors.Is(err, syscall.EIO) {
+			t.Errorf("Drain after a failed send: %v, want EIO", err)
+		}
+		return nil
+	})
 }

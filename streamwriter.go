@@ -60,6 +60,15 @@ func (w *StreamWriter) misuse(op, after, what string) error {
 	return fmt.Errorf("asyncio: StreamWriter.%s called after %s (%s): %w", op, after, what, net.ErrClosed)
 }
 
+// fail records a failed send and aborts the connection, as an asyncio
+// transport does on a write error (_fatal_error): the socket closes, and a
+// task waiting to read it wakes with this error instead of waiting for
+// bytes that cannot come. The error is kept for the next Write or Drain.
+func (w *StreamWriter) fail(err error) {
+	w.err = w.s.opError("write", err)
+	w.s.abort(w.err)
+}
+
 // writeRaw is Write on the socket itself (under TLS: the ciphertext).
 func (w *StreamWriter) writeRaw(b []byte) error {
 	if w.err != nil {
@@ -71,7 +80,7 @@ func (w *StreamWriter) writeRaw(b []byte) error {
 		n, err := sysWrite(w.s.fd, b)
 		b = b[n:]
 		if err != nil && err != errWouldBlock {
-			w.err = w.s.opError("write", err)
+			w.fail(err)
 			return w.err
 		}
 		if len(b) == 0 {
@@ -133,7 +142,7 @@ func (w *StreamWriter) flush(ctx context.Context) error {
 				return err
 			}
 		case err != nil:
-			w.err = w.s.opError("write", err)
+			w.fail(err)
 			return w.err
 		}
 	}

@@ -42,8 +42,8 @@ func (l *Loop) flushWrites() {
 }
 
 // flushOut sends the buffered bytes without waiting. Under EAGAIN it
-// registers for the writable edge; an error is kept for the next Write or
-// Drain, as a failed send is in asyncio.
+// registers for the writable edge; an error aborts the connection
+// (StreamWriter.fail) and is kept for the next Write or Drain.
 func (w *StreamWriter) flushOut() {
 	w.queued = false
 	s := w.s
@@ -58,7 +58,7 @@ func (w *StreamWriter) flushOut() {
 			w.parkOnWritable()
 			return
 		case err != nil:
-			w.err = s.opError("write", err)
+			w.fail(err)
 			return
 		}
 	}
@@ -69,7 +69,7 @@ func (w *StreamWriter) flushOut() {
 func (w *StreamWriter) parkOnWritable() {
 	st, err := w.s.loop.fdFor(w.s.fd, false)
 	if err != nil {
-		w.err = w.s.opError("write", err)
+		w.fail(err)
 		return
 	}
 	st.flusher = w
