@@ -27,6 +27,7 @@ type member struct {
 // dropped.
 const outboxSize = 64
 
+// NewRoom returns an empty room.
 func NewRoom() *Room { return &Room{members: map[*member]struct{}{}} }
 
 // Len is the number of members.
