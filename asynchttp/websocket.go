@@ -282,9 +282,30 @@ func (ws *WebSocket) fail(ctx context.Context, err error) {
 	if errors.Is(err, errShortFrame) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		err = &CloseError{Code: CloseAbnormal, Reason: "the connection ended without a close frame"}
 	}
+	var peer *CloseError
+	if ws.client && errors.As(err, &peer) && peer.Code != CloseAbnormal {
+		ws.awaitServerClose(ctx)
+	}
 	ws.err = err
 	ws.w.Close()
 	ws.done.Set()
+}
+
+// awaitServerClose waits, after a clean closing handshake, for the server
+// to close the TCP connection first, as RFC 6455 section 7.1.1 asks (the
+// side that closes first keeps the TIME_WAIT state, and a server can
+// afford it better than many clients): until the stream ends, at most
+// CloseTimeout. What arrives meanwhile is dropped.
+func (ws *WebSocket) awaitServerClose(ctx context.Context) {
+	ws.w.Drain(ctx) // our close frame goes first
+	asyncio.Timeout(ctx, ws.closeWait, func(ctx context.Context) error {
+		for {
+			if _, err := ws.src.next(ctx, 1); err != nil {
+				return err
+			}
+			ws.src.commit()
+		}
+	})
 }
 
 // WriteMessage sends data as one message of type typ. It writes the frame,
