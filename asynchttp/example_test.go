@@ -89,3 +89,31 @@ func ExampleServer_Shutdown() {
 	})
 	// Output: shutdown: <nil> ; in flight: finished (connection closed after: true)
 }
+
+// A time limit for handlers, kept on the loop: past it the handler's await
+// ends with the timeout and the client gets 503.
+func ExampleTimeoutHandler() {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := asyncio.Sleep(r.Context(), time.Minute); err != nil {
+			return // the time limit passed: nothing more to do
+		}
+		fmt.Fprint(w, "done")
+	})
+	asyncio.Run(func(ctx context.Context) (any, error) {
+		srv := &asynchttp.Server{Handler: asynchttp.TimeoutHandler(slow, 10*time.Millisecond, "try again later")}
+		ln, err := srv.ListenAndServe(ctx, "127.0.0.1", 0)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := asynchttp.Get(ctx, fmt.Sprintf("http://127.0.0.1:%d/", ln.Port()))
+		if err != nil {
+			return nil, err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%d %s", resp.StatusCode, body)
+		asynchttp.DefaultClient.CloseIdleConnections()
+		return nil, asyncio.Timeout(ctx, 5*time.Second, srv.Shutdown)
+	})
+	// Output: 503 try again later
+}

@@ -330,3 +330,61 @@ func TestUnixSocket(t *testing.T) {
 		}
 	}
 }
+
+// TimeoutHandler on the virtual clock: a slow handler's client gets 503
+// (what the handler began is dropped) unless part of the response was
+// already sent, when the connection closes instead; a fast one is served.
+func TestTimeoutHandler(t *testing.T) {
+	l, _ := asynciotest.NewLoop(t)
+	l.SetExceptionHandler(func(*asyncio.Loop, asyncio.ExceptionContext) {})
+	asynciotest.UseNetwork(t, l, asynciotest.NetworkOptions{Latency: time.Millisecond})
+	var sawTimeout bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/fast", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "quick") })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Begun", "yes")
+		fmt.Fprint(w, "half")
+		err := asyncio.Sleep(r.Context(), time.Hour)
+		sawTimeout = errors.Is(err, context.Canceled) || errors.Is(err, asyncio.ErrTimeout)
+	})
+	mux.HandleFunc("/flushed", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "half")
+		w.(http.Flusher).Flush()
+		asyncio.Sleep(r.Context(), time.Hour)
+	})
+	_, err := asyncio.Run(func(ctx context.Context) (any, error) {
+		srv := &asynchttp.Server{Handler: asynchttp.TimeoutHandler(mux, time.Second, "too slow")}
+		if _, err := srv.ListenAndServe(ctx, "10.0.0.1", 80); err != nil {
+			return nil, err
+		}
+		c := &asynchttp.Client{}
+		start := l.Time()
+		resp, err := c.Get(ctx, "http://10.0.0.1/slow")
+		if err != nil {
+			return nil, err
+		}
+		body := readAll(t, resp)
+		if resp.StatusCode != 503 || strings.TrimSpace(body) != "too slow" || resp.Header.Get("X-Begun") != "" || l.Time()-start > 1100*time.Millisecond {
+			t.Errorf("slow handler: %d %q %v after %v", resp.StatusCode, body, resp.Header, l.Time()-start)
+		}
+		if !sawTimeout {
+			t.Errorf("the slow handler's await did not end with the timeout")
+		}
+		if resp, err := c.Get(ctx, "http://10.0.0.1/fast"); err != nil || readAll(t, resp) != "quick" {
+			t.Errorf("fast handler: %v", err)
+		}
+		resp, err = c.Get(ctx, "http://10.0.0.1/flushed")
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("a response cut short by the timeout: %v, want the connection closed mid-body", err)
+		}
+		c.CloseIdleConnections()
+		return nil, asyncio.Timeout(ctx, time.Minute, srv.Shutdown)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -78,6 +78,14 @@ func (r *response) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// reset forgets the response the handler began, while none of it was
+// sent: another (a 500, a 503) takes its place.
+func (r *response) reset() {
+	clear(r.header)
+	r.buf.Reset()
+	r.status, r.wroteHeader, r.contentLength, r.setLength, r.written = 0, false, -1, false, 0
+}
+
 // failed reports whether writing the response failed: the connection is
 // done.
 func (r *response) failed() bool { return r.writeErr != nil }

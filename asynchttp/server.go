@@ -331,9 +331,7 @@ func (s *Server) serve(ctx context.Context, resp *response) (ok bool) {
 				return
 			}
 			if !resp.headerSent {
-				resp.header = http.Header{}
-				resp.buf.Reset()
-				resp.status, resp.wroteHeader = 0, false
+				resp.reset()
 				resp.WriteHeader(http.StatusInternalServerError)
 				resp.closeAfter = true
 				resp.finish()
