@@ -24,8 +24,9 @@
 // its stack; the server goes on.
 //
 // Limits: MaxHeaderBytes, MaxBodyBytes, ReadHeaderTimeout (slowloris),
-// IdleTimeout, WriteTimeout (a client that stops reading). Shutdown is
-// graceful, bounded by an asyncio.Timeout around it. TLS is the listener's:
+// IdleTimeout, WriteTimeout (a client that stops reading); TimeoutHandler
+// bounds handlers (net/http's own would run them off the loop). Shutdown
+// is graceful, bounded by an asyncio.Timeout around it. TLS is the listener's:
 // pass asyncio.ServerOptions{TLS: cfg} to ListenAndServe.
 //
 // Each connection has one lazy timer for all its timeouts (deadline.go), so
