@@ -29,7 +29,7 @@ type conn struct {
 	idle     bool                 // waiting for the next request: Shutdown ends this wait
 	writeErr error                // the first failed drain: the connection is done
 	head     []byte               // a response's head (or a chunk's size line) as it is built
-	resp     *response            // the current request's, reused by the next
+	resp     *response            // the current request's, reused by the next; between requests its req is nil and its header and buf are empty
 
 	// The lazy timer (deadline.go). Invariant: while a phase is bounded
 	// (deadline != 0), a timer is armed at or before deadline, unless
@@ -48,9 +48,6 @@ func (c *conn) drain() error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	if c.w.Buffered() < drainMark {
-		return nil // Drain would return at once: the loop sends it when the task next suspends
-	}
 	var err error
 	if d := c.srv.WriteTimeout; d > 0 {
 		err = c.bounded("writing the response", d, func() error { return c.w.Drain(c.ctx) })
@@ -63,10 +60,6 @@ func (c *conn) drain() error {
 	}
 	return err
 }
-
-// drainMark is the StreamWriter's high-water mark: below it Drain returns
-// at once.
-const drainMark = 64 << 10
 
 // lingerTimeout bounds closeAfterResponse's wait for the client's end.
 const lingerTimeout = 500 * time.Millisecond
@@ -94,11 +87,14 @@ func (c *conn) closeAfterResponse() {
 	})
 }
 
-// fail answers a request that cannot be served with code and no body
-// beyond the status text; the connection then closes.
-func (c *conn) fail(code int) {
+// refuse answers a request that cannot be served with code and no body
+// beyond the status text, logs why, and closes the connection the way
+// closeAfterResponse does; the caller then returns.
+func (c *conn) refuse(code int, why string, err error) {
 	msg := http.StatusText(code)
 	fmt.Fprintf(c.w.IO(c.ctx), "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s", code, msg, code, msg)
+	c.srv.logError(c, why, err, slog.Int("status", code))
+	c.closeAfterResponse()
 }
 
 func (s *Server) logError(c *conn, msg string, err error, attrs ...slog.Attr) {

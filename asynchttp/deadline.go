@@ -37,10 +37,7 @@ func (c *conn) arm(at time.Duration) {
 
 // fire is the timer's callback.
 func (c *conn) fire() {
-	c.timer = nil
-	if c.task.Done() {
-		return
-	}
+	c.timer = nil // (ServeConn stops the timer before its task can end)
 	now := c.loop.Time()
 	if c.deadline != 0 && now >= c.deadline {
 		c.expired = true

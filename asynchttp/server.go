@@ -145,7 +145,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		st := tc.ConnectionState()
 		c.tls = &st // Request.TLS, as net/http sets it
 	}
-	c.granule = orDefault(s.ReadHeaderTimeout, 10*time.Second)
+	c.granule = s.readHeaderTimeout()
 	if s.WriteTimeout > 0 {
 		c.granule = min(c.granule, s.WriteTimeout)
 	}
@@ -174,7 +174,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		// The idle wait for a request's first byte, then its headers.
 		wait := orDefault(s.IdleTimeout, 2*time.Minute)
 		if first {
-			wait = orDefault(s.ReadHeaderTimeout, 10*time.Second)
+			wait = s.readHeaderTimeout()
 		}
 		// Between requests, as net/http's server, the next one must bring 4
 		// bytes (a request line has more) before the client's EOF to be
@@ -218,7 +218,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		pending, _ := br.Peek(br.Buffered()) // a pipelined request may be here already
 		rec.start(pending)
 		var req *http.Request
-		err = c.bounded("reading the request head", orDefault(s.ReadHeaderTimeout, 10*time.Second), func() (err error) {
+		err = c.bounded("reading the request head", s.readHeaderTimeout(), func() (err error) {
 			req, err = http.ReadRequest(br)
 			return err
 		})
@@ -233,17 +233,15 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			case err == io.EOF || errors.Is(err, asyncio.ErrTimeout) || c.src.failed != nil:
 				code = 0 // the client is gone or too slow: nothing to answer
 			}
-			if code != 0 {
-				c.fail(code)
-				defer c.closeAfterResponse()
+			if code == 0 {
+				s.logError(c, "bad request", err)
+			} else {
+				c.refuse(code, "bad request", err)
 			}
-			s.logError(c, "bad request", err, slog.Int("status", code))
 			return nil
 		}
 		if code, why := validate(req, rec); code != 0 {
-			c.fail(code)
-			s.logError(c, "bad request: "+why, nil, slog.Int("status", code))
-			c.closeAfterResponse()
+			c.refuse(code, "bad request: "+why, nil)
 			return nil
 		}
 		lastMethod = req.Method
@@ -259,16 +257,12 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			c.resp = &response{header: http.Header{}}
 		}
 		resp := c.resp
-		h, buf := resp.header, resp.buf
-		clear(h)
-		buf.Reset()
-		*resp = response{conn: c, br: br, req: req, header: h, buf: buf, contentLength: -1, closeAfter: mustClose || s.closing}
+		*resp = response{conn: c, br: br, req: req, header: resp.header, buf: resp.buf, contentLength: -1, closeAfter: mustClose || s.closing}
 		if s.AccessLog != nil {
 			resp.start = time.Now()
 		}
 		if !expectations(req, resp) {
-			c.fail(http.StatusExpectationFailed)
-			c.closeAfterResponse()
+			c.refuse(http.StatusExpectationFailed, "unknown expectation", nil)
 			return nil
 		}
 		if s.MaxBodyBytes > 0 {
@@ -287,7 +281,7 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 		} else if req.Body != http.NoBody && !resp.closeAfter && !resp.failed() {
 			// Read what the handler left of the body, so the next request
 			// parses; a large or slow remainder closes the connection instead.
-			err := c.bounded("reading the rest of the body", orDefault(s.ReadHeaderTimeout, 10*time.Second), func() error {
+			err := c.bounded("reading the rest of the body", s.readHeaderTimeout(), func() error {
 				n, err := io.Copy(io.Discard, io.LimitReader(req.Body, maxDiscard+1))
 				if n > maxDiscard {
 					resp.closeAfter = true
@@ -306,7 +300,8 @@ func (s *Server) ServeConn(ctx context.Context, r *asyncio.StreamReader, w *asyn
 			c.closeAfterResponse()
 			return nil
 		}
-		// While the connection idles, it keeps nothing of this request.
+		// While the connection idles, it keeps nothing of this request
+		// (and the next one finds c.resp as conn says).
 		resp.req = nil
 		clear(resp.header)
 	}
@@ -346,6 +341,11 @@ func (s *Server) serve(ctx context.Context, resp *response) (ok bool) {
 	}()
 	h.ServeHTTP(resp, resp.req)
 	return true
+}
+
+// readHeaderTimeout is ReadHeaderTimeout or its default.
+func (s *Server) readHeaderTimeout() time.Duration {
+	return orDefault(s.ReadHeaderTimeout, 10*time.Second)
 }
 
 func orDefault(d, def time.Duration) time.Duration {
